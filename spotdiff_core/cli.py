@@ -1,0 +1,189 @@
+"""Command line: `python -m spotdiff_core generate|backends ...`; errors are one line on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+from . import limits
+from .errors import SpotDiffError
+
+PROG = "python -m spotdiff_core"
+
+
+class CliError(Exception):
+    """A usage error: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse prints usage and exits; we want one clear line
+        raise CliError(message)
+
+
+def _int_in(lo: int, hi: int, name: str, limit_name: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, not {text!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{name} must be from {lo} to {hi} ({limit_name}), not {value}")
+        return value
+
+    return parse
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"the seed must be a whole number, not {text!r}") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"the seed must be from 0 to 2**63 - 1, not {value}")
+    return value
+
+
+def add_puzzle_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by every command that makes puzzles (generate, worksheet)."""
+    parser.add_argument(
+        "--differences",
+        "-n",
+        type=_int_in(limits.MIN_DIFFERENCES, limits.MAX_DIFFERENCES, "--differences", "MAX_DIFFERENCES"),
+        default=limits.DEFAULT_DIFFERENCES,
+        metavar="N",
+        help=f"how many differences, {limits.MIN_DIFFERENCES} to {limits.MAX_DIFFERENCES} (default {limits.DEFAULT_DIFFERENCES})",
+    )
+    parser.add_argument(
+        "--difficulty",
+        choices=limits.DIFFICULTIES,
+        default="normal",
+        help="easy: large, strong changes; hard: small, subtle ones (default normal)",
+    )
+    parser.add_argument(
+        "--seed", type=_seed, default=None, help="make the same puzzle again (default: random, printed)"
+    )
+    parser.add_argument(
+        "--kinds",
+        default=",".join(limits.KINDS),
+        metavar="LIST",
+        help=f"comma-separated kinds of change allowed (default {','.join(limits.KINDS)})",
+    )
+    parser.add_argument(
+        "--print-safe",
+        action="store_true",
+        help="every difference also changes lightness, so it shows on a black-and-white printer",
+    )
+    parser.add_argument(
+        "--max-side",
+        type=_int_in(limits.MIN_MAX_SIDE, limits.MAX_MAX_SIDE, "--max-side", "MAX_MAX_SIDE"),
+        default=limits.DEFAULT_MAX_SIDE,
+        metavar="PX",
+        help=f"long side of the working picture in pixels, {limits.MIN_MAX_SIDE} to {limits.MAX_MAX_SIDE} (default {limits.DEFAULT_MAX_SIDE})",
+    )
+    from .inpainters import INPAINTERS
+    from .segmenters import SEGMENTERS
+
+    parser.add_argument(
+        "--segmenter", choices=SEGMENTERS.names(), default="auto", help="segmentation backend (default auto)"
+    )
+    parser.add_argument(
+        "--inpainter", choices=INPAINTERS.names(), default="auto", help="inpainting backend (default auto)"
+    )
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from .bundle import save_puzzle
+    from .generator import get_pipeline
+    from .loading import load_image
+
+    started = time.perf_counter()
+    image = load_image(args.image, max_side=args.max_side)
+    puzzle = get_pipeline(args.segmenter, args.inpainter).generate(
+        image,
+        n_differences=args.differences,
+        difficulty=args.difficulty,
+        seed=args.seed,
+        kinds=args.kinds,
+        print_safe=args.print_safe,
+        max_side=args.max_side,
+    )
+    out = save_puzzle(puzzle, args.out)
+    for d in puzzle.differences:
+        print(d.summary())
+    print(
+        f"Saved {len(puzzle)} differences ({puzzle.width}x{puzzle.height}, seed {puzzle.seed}, "
+        f"{puzzle.backends['segmenter']}/{puzzle.backends['inpainter']}) to {out} in {time.perf_counter() - started:.1f} s"
+    )
+    return 0
+
+
+def _cmd_backends(args: argparse.Namespace) -> int:
+    from .inpainters import INPAINTERS
+    from .segmenters import SEGMENTERS
+
+    for registry in (SEGMENTERS, INPAINTERS):
+        print(f"{registry.kind}s:")
+        try:
+            auto = registry.resolve("auto").name
+        except SpotDiffError:
+            auto = None
+        for name, availability, cls in registry.describe():
+            mark = "yes" if availability.available else "no "
+            chosen = "  <- auto" if name == auto else ""
+            weights = "needs weights" if cls.needs_weights else "no weights"
+            print(f"  {name:<14} available: {mark}  ({weights}) {availability.reason}{chosen}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Make spot-the-difference puzzles from pictures.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    gen = sub.add_parser(
+        "generate",
+        help="make a puzzle from a picture and save it",
+        description="Make a puzzle from a picture and save it as a folder or .zip "
+        "(original.png, modified.png, labels.png, puzzle.json).",
+    )
+    gen.add_argument("image", metavar="IMAGE", help="the picture: JPEG, PNG, WebP, GIF, BMP or TIFF")
+    add_puzzle_options(gen)
+    gen.add_argument(
+        "--out", "-o", required=True, metavar="DIR_OR_ZIP", help="where to save: a folder, or a path ending in .zip"
+    )
+    gen.set_defaults(handler=_cmd_generate)
+
+    backends = sub.add_parser("backends", help="list the segmenters and inpainters and whether they can run here")
+    backends.set_defaults(handler=_cmd_backends)
+
+    for register in EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+# Other modules add subcommands here: each entry takes the subparsers object and adds one command
+# whose defaults include `handler` (a function of the parsed args returning the exit code).
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("YOLO_OFFLINE", "1")
+    os.environ.setdefault("YOLO_AUTOINSTALL", "false")
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.handler(args))
+    except CliError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except SpotDiffError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except OSError as exc:  # e.g. cannot write the output folder
+        print(f"{PROG}: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1

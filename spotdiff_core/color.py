@@ -1,0 +1,48 @@
+"""Colour maths in CIE Lab: conversions and the CIE76 colour difference used by every check."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def rgb_to_lab(image: np.ndarray) -> np.ndarray:
+    """Convert RGB to CIE Lab (D65).
+
+    Parameters
+    ----------
+    image : (H, W, 3) uint8 or (N, 3) uint8 array
+        RGB values.
+
+    Returns
+    -------
+    lab : same shape, float32
+        L in [0, 100], a and b roughly in [-128, 127].
+    """
+    rgb = np.asarray(image)
+    flat = rgb.ndim == 2
+    if flat:
+        rgb = rgb[None]
+    lab = cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    return lab[0] if flat else lab
+
+
+def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
+    """Convert CIE Lab (float, as from :func:`rgb_to_lab`) to RGB uint8 of the same leading shape."""
+    lab = np.asarray(lab, dtype=np.float32)
+    flat = lab.ndim == 2
+    if flat:
+        lab = lab[None]
+    rgb = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
+    out = np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)
+    return out[0] if flat else out
+
+
+def delta_e(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """CIE76 colour difference per pixel between two RGB uint8 images of shape (H, W, 3) -> (H, W) float32."""
+    return np.linalg.norm(rgb_to_lab(a) - rgb_to_lab(b), axis=-1)
+
+
+def delta_l(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Absolute lightness difference |dL| per pixel between two RGB uint8 images -> (H, W) float32."""
+    return np.abs(rgb_to_lab(a)[..., 0] - rgb_to_lab(b)[..., 0])

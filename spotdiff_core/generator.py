@@ -1,0 +1,468 @@
+"""The puzzle pipeline: segment, propose, choose N by difficulty, edit, verify, and build the Puzzle."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import cv2
+import numpy as np
+
+from . import limits
+from .color import rgb_to_lab
+from .edits import EDITS, STRENGTHS, EditContext
+from .errors import GenerationTimeoutError, ImageUnsuitableError, InvalidInputError
+from .inpainters import INPAINTERS
+from .inpainters.base import Inpainter
+from .loading import as_rgb_image, resize_to_max_side, validate_max_side
+from .metrics import failed_guarantee, measure_change, spectral_residual_saliency
+from .puzzle import Difference, Puzzle, bbox_of, center_of
+from .regions import Candidate, propose_candidates
+from .segmenters import SEGMENTERS
+from .segmenters.base import Segmenter
+
+ProgressCallback = Callable[[str, float], None]
+STAGES = ("segmenting", "choosing", "editing", "checking")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated generation settings (what puzzle.json records)."""
+
+    n_differences: int = limits.DEFAULT_DIFFERENCES
+    difficulty: str = "normal"
+    kinds: tuple[str, ...] = limits.KINDS
+    print_safe: bool = False
+    max_side: int = limits.DEFAULT_MAX_SIDE
+
+    def as_dict(self) -> dict:
+        return {
+            "n_differences": self.n_differences,
+            "difficulty": self.difficulty,
+            "kinds": list(self.kinds),
+            "print_safe": self.print_safe,
+            "max_side": self.max_side,
+        }
+
+
+def make_settings(
+    *,
+    n_differences: int = limits.DEFAULT_DIFFERENCES,
+    difficulty: str = "normal",
+    kinds: Iterable[str] | str | None = None,
+    print_safe: bool = False,
+    max_side: int = limits.DEFAULT_MAX_SIDE,
+) -> Settings:
+    """Validate settings; every message names the bad value and the allowed ones."""
+    if isinstance(n_differences, bool) or not isinstance(n_differences, (int, np.integer)):
+        raise InvalidInputError(f"The number of differences must be a whole number, not {n_differences!r}.")
+    if not limits.MIN_DIFFERENCES <= n_differences <= limits.MAX_DIFFERENCES:
+        raise InvalidInputError(
+            f"The number of differences must be from {limits.MIN_DIFFERENCES} to {limits.MAX_DIFFERENCES} "
+            f"(MAX_DIFFERENCES), not {n_differences}."
+        )
+    if difficulty not in limits.DIFFICULTIES:
+        raise InvalidInputError(f"Unknown difficulty {difficulty!r}; choose {', '.join(limits.DIFFICULTIES)}.")
+    if kinds is None:
+        kinds = limits.KINDS
+    elif isinstance(kinds, str):
+        kinds = [k.strip() for k in kinds.split(",") if k.strip()]
+    kinds = tuple(dict.fromkeys(kinds))
+    unknown = [k for k in kinds if k not in limits.KINDS]
+    if unknown or not kinds:
+        raise InvalidInputError(
+            f"Unknown kind of change {', '.join(map(repr, unknown)) or '(none given)'}; choose from {', '.join(limits.KINDS)}."
+        )
+    kinds = tuple(k for k in limits.KINDS if k in kinds)  # canonical order: settings compare equal
+    return Settings(int(n_differences), difficulty, kinds, bool(print_safe), validate_max_side(max_side))
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """What the pipeline knows about a picture before editing it."""
+
+    lab: np.ndarray
+    saliency: np.ndarray
+    gradient: np.ndarray
+    candidates: tuple[Candidate, ...]
+
+
+def _gradient(lab: np.ndarray) -> np.ndarray:
+    lightness = lab[..., 0]
+    gx = cv2.Sobel(lightness, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(lightness, cv2.CV_32F, 0, 1, ksize=3)
+    return cv2.magnitude(gx, gy)
+
+
+def _grow(mask: np.ndarray, radius: int) -> np.ndarray:
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    return cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
+
+
+def spacing_pixels(shape: tuple[int, int]) -> int:
+    """The minimum gap between two answer regions for a picture of this (H, W): 2 % of its diagonal."""
+    return int(np.ceil(limits.MIN_SPACING_FRACTION * np.hypot(*shape)))
+
+
+def _order_candidates(candidates: Sequence[Candidate], difficulty: str, rng: np.random.Generator) -> list[Candidate]:
+    """Candidates in the order to try them: conspicuous first for easy, inconspicuous first for hard."""
+    if not candidates:
+        return []
+    prior = np.array([c.prior for c in candidates]) + rng.normal(0.0, 0.04, len(candidates))
+    busy = np.array([c.busyness for c in candidates])
+    busy = busy / (busy.max() + 1e-6)
+    if difficulty == "easy":
+        key = -prior
+    elif difficulty == "hard":
+        key = prior - 0.1 * busy  # busier surroundings hide a change
+    else:
+        key = np.abs(prior - np.median(prior))
+    lo, hi = STRENGTHS[difficulty].preferred_area
+    preferred = np.array([lo <= c.area_fraction <= hi for c in candidates])
+    order = np.lexsort((key, ~preferred))
+    return [candidates[i] for i in order]
+
+
+class Pipeline:
+    """A segmenter and an inpainter, ready to make puzzles; safe to share between threads.
+
+    Build it once per process (the app caches it) and call :meth:`generate`.
+    """
+
+    _CACHE_SIZE = 4
+
+    def __init__(self, segmenter: Segmenter, inpainter: Inpainter):
+        self.segmenter = segmenter
+        self.inpainter = inpainter
+        self._analyses: OrderedDict[bytes, Analysis] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_names(cls, segmenter: str = "auto", inpainter: str = "auto") -> Pipeline:
+        """Build from registry names (``auto`` picks the best available backend)."""
+        return cls(SEGMENTERS.resolve(segmenter)(), INPAINTERS.resolve(inpainter)())
+
+    @property
+    def backends(self) -> dict[str, str]:
+        return {"segmenter": self.segmenter.name, "inpainter": self.inpainter.name}
+
+    # --- analysis (cached per picture) ---------------------------------------------
+    def analyse(self, image: np.ndarray) -> Analysis:
+        """Segment and score a picture; the result is cached for a few recent pictures."""
+        key = hashlib.blake2b(image.tobytes(), digest_size=16, person=str(image.shape).encode()[:16]).digest()
+        with self._lock:
+            if key in self._analyses:
+                self._analyses.move_to_end(key)
+                return self._analyses[key]
+        lab = rgb_to_lab(image)
+        saliency = spectral_residual_saliency(image)
+        gradient = _gradient(lab)
+        segments = self.segmenter.segment(image)
+        candidates = propose_candidates(segments, lab=lab, saliency_map=saliency, gradient=gradient)
+        analysis = Analysis(lab, saliency, gradient, tuple(candidates))
+        with self._lock:
+            self._analyses[key] = analysis
+            while len(self._analyses) > self._CACHE_SIZE:
+                self._analyses.popitem(last=False)
+        return analysis
+
+    # --- the public operations --------------------------------------------------------
+    def generate(
+        self,
+        image: np.ndarray,
+        *,
+        n_differences: int = limits.DEFAULT_DIFFERENCES,
+        difficulty: str = "normal",
+        seed: int | None = None,
+        kinds: Iterable[str] | str | None = None,
+        print_safe: bool = False,
+        max_side: int = limits.DEFAULT_MAX_SIDE,
+        progress: ProgressCallback | None = None,
+        time_limit: float = limits.GENERATION_TIME_LIMIT_S,
+    ) -> Puzzle:
+        """Make a puzzle; see :func:`generate_puzzle`."""
+        settings = make_settings(
+            n_differences=n_differences, difficulty=difficulty, kinds=kinds, print_safe=print_safe, max_side=max_side
+        )
+        seed = _validate_seed(seed)
+        deadline = time.monotonic() + time_limit
+        report = progress or (lambda stage, fraction: None)
+        original = resize_to_max_side(as_rgb_image(image), settings.max_side)
+        report("segmenting", 0.0)
+        analysis = self.analyse(original)
+        report("choosing", 0.35)
+        rng = np.random.default_rng(seed)
+        ids = list(range(1, settings.n_differences + 1))
+        modified, made = self._fill(original, original, analysis, [], ids, settings, rng, deadline, report)
+        report("checking", 0.95)
+        puzzle = self._assemble(original, modified, made, analysis, settings.print_safe, seed, settings.as_dict())
+        report("checking", 1.0)
+        return puzzle
+
+    def replace_difference(
+        self, puzzle: Puzzle, difference_id: int, *, seed: int | None = None, progress: ProgressCallback | None = None
+    ) -> Puzzle:
+        """A copy of ``puzzle`` where difference ``difference_id`` is undone and a new one made elsewhere.
+
+        The other differences stay exactly as they are; the new one keeps the same id.
+        """
+        old = puzzle.difference(difference_id)
+        stored = dict(puzzle.settings)
+        settings = make_settings(
+            n_differences=len(puzzle),
+            difficulty=stored.get("difficulty", "normal"),
+            kinds=stored.get("kinds") or None,
+            print_safe=bool(stored.get("print_safe", False)),
+            max_side=int(stored.get("max_side", max(puzzle.shape))),
+        )
+        seed = _validate_seed(seed)
+        report = progress or (lambda stage, fraction: None)
+        report("segmenting", 0.0)
+        analysis = self.analyse(puzzle.original)
+        base = np.array(puzzle.modified, copy=True)
+        base[old.mask] = puzzle.original[old.mask]
+        keep = [(d.id, d.kind, d.mask) for d in puzzle.differences if d.id != difference_id]
+        rng = np.random.default_rng([puzzle.seed, difference_id, seed])
+        report("choosing", 0.35)
+        modified, made = self._fill(
+            puzzle.original,
+            base,
+            analysis,
+            keep,
+            [difference_id],
+            settings,
+            rng,
+            time.monotonic() + limits.GENERATION_TIME_LIMIT_S,
+            report,
+            avoid=old.mask,
+        )
+        replaced = [*stored.get("replaced", []), f"{difference_id}:{seed}"][-16:]
+        report("checking", 0.95)
+        return self._assemble(
+            puzzle.original,
+            modified,
+            made,
+            analysis,
+            settings.print_safe,
+            puzzle.seed,
+            {**settings.as_dict(), "replaced": replaced},
+        )
+
+    # --- the work ------------------------------------------------------------------------
+    def _fill(
+        self,
+        original: np.ndarray,
+        base: np.ndarray,
+        analysis: Analysis,
+        keep: list[tuple[int, str, np.ndarray]],
+        ids: list[int],
+        settings: Settings,
+        rng: np.random.Generator,
+        deadline: float,
+        report: ProgressCallback,
+        avoid: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, list[tuple[int, str, np.ndarray]]]:
+        """Add one difference per id to ``base``; returns the picture and all (id, kind, mask)."""
+        shape = original.shape[:2]
+        spacing = spacing_pixels(shape)
+        modified = np.array(base, copy=True)
+        modified_lab = rgb_to_lab(modified) if keep else analysis.lab.copy()
+        blocked = np.zeros(shape, bool)
+        for _, _, mask in keep:
+            blocked |= _grow(mask, spacing)
+        blocked_sources = blocked | avoid if avoid is not None else blocked
+        made = list(keep)
+        order = _order_candidates(analysis.candidates, settings.difficulty, rng)
+        plan = [settings.kinds[i % len(settings.kinds)] for i in rng.permutation(max(len(ids), len(settings.kinds)))]
+        strength = STRENGTHS[settings.difficulty]
+        remaining = list(order)
+        for slot, did in enumerate(ids):
+            report("editing", 0.4 + 0.55 * slot / len(ids))
+            kinds_to_try = [plan[slot % len(plan)], *[k for k in settings.kinds if k != plan[slot % len(plan)]]]
+            accepted = None
+            for cand in list(remaining):
+                if time.monotonic() > deadline:
+                    raise GenerationTimeoutError(
+                        f"Making the puzzle took longer than {limits.GENERATION_TIME_LIMIT_S:.0f} s "
+                        "(GENERATION_TIME_LIMIT_S) and was stopped; try a smaller working size or fewer differences."
+                    )
+                x, y, w, h = cand.segment.bbox
+                if (blocked_sources[y : y + h, x : x + w] & cand.segment.local_mask).any():
+                    remaining.remove(cand)
+                    continue
+                for kind in kinds_to_try:
+                    ctx = EditContext(
+                        image=modified,
+                        lab=modified_lab,
+                        gradient=analysis.gradient,
+                        blocked=blocked,
+                        spacing=spacing,
+                        rng=rng,
+                        inpainter=self.inpainter,
+                        strength=strength,
+                        print_safe=settings.print_safe,
+                    )
+                    result = EDITS[kind](cand, ctx)
+                    if result is None or (result.mask & blocked).any():
+                        continue
+                    x0, y0, bw, bh = bbox_of(result.mask)
+                    window = (slice(y0, y0 + bh), slice(x0, x0 + bw))
+                    new_lab = rgb_to_lab(result.image[window])
+                    measure = measure_change(
+                        analysis.lab[window],
+                        new_lab,
+                        result.mask[window],
+                        analysis.saliency[window],
+                        picture_area=result.mask.size,
+                    )
+                    if failed_guarantee(measure, print_safe=settings.print_safe) is not None:
+                        continue
+                    accepted = (kind, result.mask)
+                    modified[result.mask] = result.image[result.mask]
+                    modified_lab[window] = np.where(result.mask[window][..., None], new_lab, modified_lab[window])
+                    grown = _grow(result.mask, spacing)
+                    blocked |= grown
+                    blocked_sources |= grown
+                    break
+                remaining.remove(cand)
+                if accepted:
+                    break
+            if accepted is None:
+                held = len(made)
+                if held == len(keep) and not keep:
+                    raise ImageUnsuitableError(
+                        "No difference fits in this picture: it has no separate objects we can change "
+                        f"(difficulty {settings.difficulty}, kinds {', '.join(settings.kinds)}). Try another picture."
+                    )
+                raise ImageUnsuitableError(
+                    f"This picture can hold only {held} of the {len(keep) + len(ids)} differences asked for "
+                    f"(difficulty {settings.difficulty}, kinds {', '.join(settings.kinds)}); ask for {held} or fewer, "
+                    "allow more kinds of change, or use a picture with more separate objects."
+                )
+            made.append((did, accepted[0], accepted[1]))
+        return modified, made
+
+    def _assemble(
+        self,
+        original: np.ndarray,
+        modified: np.ndarray,
+        made: list[tuple[int, str, np.ndarray]],
+        analysis: Analysis,
+        print_safe: bool,
+        seed: int,
+        settings: dict,
+    ) -> Puzzle:
+        """Measure every difference on the final pictures and build the Puzzle."""
+        modified_lab = rgb_to_lab(modified)
+        differences = []
+        for did, kind, mask in sorted(made, key=lambda m: m[0]):
+            measure = measure_change(analysis.lab, modified_lab, mask, analysis.saliency)
+            problem = failed_guarantee(measure, print_safe=print_safe)
+            if problem is not None:  # cannot happen unless an edit lied about its mask
+                raise ImageUnsuitableError(f"Difference {did} ({kind}) failed its final check: {problem}.")
+            differences.append(
+                Difference(
+                    id=did,
+                    kind=kind,
+                    mask=mask,
+                    bbox=bbox_of(mask),
+                    center=center_of(mask),
+                    area_fraction=round(measure.area_fraction, 6),
+                    contrast=round(measure.contrast, 3),
+                    lightness_contrast=round(measure.lightness_contrast, 3),
+                    saliency=round(measure.saliency, 4),
+                    conspicuity=measure.conspicuity,
+                )
+            )
+        return Puzzle(
+            original=original,
+            modified=modified,
+            differences=tuple(differences),
+            seed=seed,
+            settings=settings,
+            backends=self.backends,
+        )
+
+
+def _validate_seed(seed: int | None) -> int:
+    if seed is None:
+        return secrets.randbits(32)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
+        raise InvalidInputError(f"The seed must be a whole number from 0 to 2**63 - 1, not {seed!r}.")
+    return int(seed)
+
+
+@lru_cache(maxsize=8)
+def get_pipeline(segmenter: str = "auto", inpainter: str = "auto") -> Pipeline:
+    """The shared pipeline for these backend names (built once per process)."""
+    return Pipeline.from_names(segmenter, inpainter)
+
+
+def generate_puzzle(
+    image: np.ndarray,
+    *,
+    n_differences: int = limits.DEFAULT_DIFFERENCES,
+    difficulty: str = "normal",
+    seed: int | None = None,
+    kinds: Iterable[str] | str | None = None,
+    print_safe: bool = False,
+    max_side: int = limits.DEFAULT_MAX_SIDE,
+    segmenter: str = "auto",
+    inpainter: str = "auto",
+    progress: ProgressCallback | None = None,
+    time_limit: float = limits.GENERATION_TIME_LIMIT_S,
+) -> Puzzle:
+    """Make a spot-the-difference puzzle from a picture.
+
+    Parameters
+    ----------
+    image : (H, W, 3) uint8 ndarray
+        The RGB picture (reduced to ``max_side`` if larger; not modified).
+    n_differences : int
+        Exactly this many differences, 1 to ``limits.MAX_DIFFERENCES``.
+    difficulty : {"easy", "normal", "hard"}
+        Easy: large, strong, salient changes; hard: small, subtle ones in busier places.
+    seed : int, optional
+        Same picture, settings and seed give the same puzzle, byte for byte. Random if None
+        (the puzzle records the seed used).
+    kinds : iterable of str or comma-separated str, optional
+        Allowed kinds of change (default all of ``limits.KINDS``).
+    print_safe : bool
+        Every difference also changes lightness (mean |dL| >= 8) so it survives grey printing.
+    max_side : int
+        Long side of the working picture.
+    segmenter, inpainter : str
+        Backend names from the registries, or ``"auto"``.
+    progress : callable(stage, fraction), optional
+        Called with stages "segmenting", "choosing", "editing", "checking".
+    time_limit : float
+        Seconds after which generation stops with GenerationTimeoutError.
+
+    Returns
+    -------
+    Puzzle
+
+    Raises
+    ------
+    InvalidInputError
+        A bad setting or picture array.
+    ImageUnsuitableError
+        The picture cannot hold that many differences (the message says how many it can).
+    """
+    return get_pipeline(segmenter, inpainter).generate(
+        image,
+        n_differences=n_differences,
+        difficulty=difficulty,
+        seed=seed,
+        kinds=kinds,
+        print_safe=print_safe,
+        max_side=max_side,
+        progress=progress,
+        time_limit=time_limit,
+    )

@@ -1,0 +1,284 @@
+"""The puzzle data model: `Difference` and `Puzzle`, with hit-testing and drawing helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import cv2
+import numpy as np
+
+from .errors import InvalidInputError
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array = np.ascontiguousarray(array)
+    array.setflags(write=False)
+    return array
+
+
+def bbox_of(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """Bounding box ``(x, y, w, h)`` of the True pixels of a (H, W) bool mask (zeros if empty)."""
+    ys, xs = np.nonzero(mask)
+    if len(xs) == 0:
+        return (0, 0, 0, 0)
+    x0, x1, y0, y1 = int(xs.min()), int(xs.max()), int(ys.min()), int(ys.max())
+    return (x0, y0, x1 - x0 + 1, y1 - y0 + 1)
+
+
+def center_of(mask: np.ndarray) -> tuple[int, int]:
+    """A point ``(x, y)`` inside a (H, W) bool mask, as central as possible (its pole of inaccessibility)."""
+    padded = np.pad(mask, 1).astype(np.uint8)
+    dist = cv2.distanceTransform(padded, cv2.DIST_L2, 5)[1:-1, 1:-1]
+    y, x = np.unravel_index(int(np.argmax(dist)), dist.shape)
+    return int(x), int(y)
+
+
+@dataclass(frozen=True, eq=False)
+class Difference:
+    """One change between the original and the modified picture.
+
+    Attributes
+    ----------
+    id : int
+        1..N, also its value in the saved label map.
+    kind : str
+        One of ``limits.KINDS``.
+    mask : (H, W) bool ndarray
+        The answer region: every pixel the change touched, at working size.
+    bbox : (x, y, w, h)
+    center : (x, y)
+        A point inside the region, for markers and clicks.
+    area_fraction : float
+        Region area / picture area.
+    contrast : float
+        Mean CIE76 dE between original and modified over the region.
+    lightness_contrast : float
+        Mean |dL| over the region (what a black-and-white printer keeps).
+    saliency : float
+        Mean spectral-residual saliency of the region, relative to the picture's mean (1 = average).
+    conspicuity : float
+        0..1, how easy the change is to spot (combines size, contrast and saliency).
+    """
+
+    id: int
+    kind: str
+    mask: np.ndarray = field(repr=False)
+    bbox: tuple[int, int, int, int]
+    center: tuple[int, int]
+    area_fraction: float
+    contrast: float
+    lightness_contrast: float
+    saliency: float
+    conspicuity: float
+
+    def __post_init__(self) -> None:
+        mask = np.asarray(self.mask)
+        if mask.dtype != bool or mask.ndim != 2:
+            raise InvalidInputError(
+                f"Difference {self.id}: mask must be a (H, W) bool array, got {mask.dtype} {mask.shape}."
+            )
+        object.__setattr__(self, "mask", _frozen(mask))
+
+    def summary(self) -> str:
+        """One line: id, kind, where, how big and how strong."""
+        _x, _y, w, h = self.bbox
+        return (
+            f"#{self.id} {self.kind:<9} at ({self.center[0]}, {self.center[1]}) box {w}x{h}  "
+            f"area {self.area_fraction * 100:.2f}%  dE {self.contrast:.1f}  dL {self.lightness_contrast:.1f}  "
+            f"conspicuity {self.conspicuity:.2f}"
+        )
+
+    def scores(self) -> dict[str, float]:
+        """The measured scores as a plain dict (what the saved JSON holds)."""
+        return {
+            "area_fraction": self.area_fraction,
+            "contrast": self.contrast,
+            "lightness_contrast": self.lightness_contrast,
+            "saliency": self.saliency,
+            "conspicuity": self.conspicuity,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Puzzle:
+    """A finished puzzle: the two pictures at working size and the exact answers.
+
+    Attributes
+    ----------
+    original, modified : (H, W, 3) uint8 ndarray
+    differences : tuple of Difference
+        Ordered by id (1..N); their masks never overlap.
+    seed : int
+        The seed that reproduces this puzzle with the same picture and settings.
+    settings : dict
+        The generation settings (n_differences, difficulty, kinds, print_safe, max_side).
+    backends : dict
+        Which segmenter and inpainter made it, e.g. ``{"segmenter": "felzenszwalb", "inpainter": "patchmatch"}``.
+    """
+
+    original: np.ndarray = field(repr=False)
+    modified: np.ndarray = field(repr=False)
+    differences: tuple[Difference, ...]
+    seed: int
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    backends: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.original.shape != self.modified.shape or self.original.ndim != 3:
+            raise InvalidInputError(
+                f"original {self.original.shape} and modified {self.modified.shape} must be RGB pictures of one size."
+            )
+        object.__setattr__(self, "original", _frozen(self.original))
+        object.__setattr__(self, "modified", _frozen(self.modified))
+        object.__setattr__(self, "differences", tuple(sorted(self.differences, key=lambda d: d.id)))
+        object.__setattr__(self, "settings", dict(self.settings))
+        object.__setattr__(self, "backends", dict(self.backends))
+        for d in self.differences:
+            if d.mask.shape != self.shape:
+                raise InvalidInputError(
+                    f"Difference {d.id}: mask shape {d.mask.shape} does not match the picture {self.shape}."
+                )
+
+    # --- views -------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(height, width) of the working-size pictures."""
+        return self.original.shape[:2]
+
+    @property
+    def width(self) -> int:
+        return self.original.shape[1]
+
+    @property
+    def height(self) -> int:
+        return self.original.shape[0]
+
+    def __len__(self) -> int:
+        return len(self.differences)
+
+    def difference(self, difference_id: int) -> Difference:
+        """The difference with this id (1..N)."""
+        for d in self.differences:
+            if d.id == difference_id:
+                return d
+        raise InvalidInputError(f"There is no difference {difference_id}; this puzzle has ids 1 to {len(self)}.")
+
+    @cached_property
+    def labels(self) -> np.ndarray:
+        """(H, W) uint8 label map: 0 = unchanged, k = pixels of difference k."""
+        labels = np.zeros(self.shape, dtype=np.uint8)
+        for d in self.differences:
+            labels[d.mask] = d.id
+        labels.setflags(write=False)
+        return labels
+
+    @cached_property
+    def _distance_and_nearest(self) -> tuple[np.ndarray, np.ndarray]:
+        # Distance from every pixel to the nearest answer pixel, and which answer that is.
+        free = (self.labels == 0).astype(np.uint8)
+        dist, nearest = cv2.distanceTransformWithLabels(free, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL)
+        lookup = np.zeros(int(nearest.max()) + 1, dtype=np.uint8)
+        answer_ys, answer_xs = np.nonzero(free == 0)
+        lookup[nearest[answer_ys, answer_xs]] = self.labels[answer_ys, answer_xs]
+        return dist, lookup[nearest]
+
+    def default_tolerance(self) -> float:
+        """The click tolerance used when none is given: 1 % of the picture diagonal (at least 4 px)."""
+        return max(4.0, 0.01 * float(np.hypot(*self.shape)))
+
+    def hit_test(self, x: float, y: float, *, tolerance: float | None = None) -> Difference | None:
+        """The difference at point ``(x, y)`` of the puzzle picture, or None.
+
+        Parameters
+        ----------
+        x, y : float
+            Working-size pixel coordinates (column, row).
+        tolerance : float, optional
+            A click at most this many pixels outside a region still counts as that region
+            (default :meth:`default_tolerance`).
+        """
+        if tolerance is None:
+            tolerance = self.default_tolerance()
+        if not (np.isfinite(x) and np.isfinite(y)) or not self.differences:
+            return None
+        col, row = int(np.floor(x)), int(np.floor(y))
+        if not (0 <= row < self.height and 0 <= col < self.width):
+            return None
+        label = int(self.labels[row, col])
+        if label == 0 and tolerance > 0:
+            dist, nearest = self._distance_and_nearest
+            if dist[row, col] <= tolerance:
+                label = int(nearest[row, col])
+        return self.difference(label) if label else None
+
+    def summary(self) -> str:
+        """A few lines: size, settings, backends and one line per difference."""
+        head = (
+            f"Puzzle {self.width}x{self.height}, {len(self)} differences, "
+            f"difficulty {self.settings.get('difficulty', '?')}, seed {self.seed}, "
+            f"backends {self.backends.get('segmenter', '?')}/{self.backends.get('inpainter', '?')}"
+        )
+        return "\n".join([head, *(d.summary() for d in self.differences)])
+
+    def draw_answers(
+        self,
+        *,
+        image: np.ndarray | None = None,
+        ids: set[int] | None = None,
+        color: tuple[int, int, int] = (255, 0, 170),
+        thickness: int | None = None,
+        numbers: bool = True,
+    ) -> np.ndarray:
+        """Outline and number differences on a copy of a picture (default: the modified one).
+
+        Parameters
+        ----------
+        image : (H, W, 3) uint8, optional
+            The picture to draw on (not modified).
+        ids : set of int, optional
+            Only these differences (default: all).
+        """
+        canvas = np.array(self.modified if image is None else image, dtype=np.uint8, copy=True)
+        thickness = thickness or max(2, round(min(self.shape) / 250))
+        for d in self.differences:
+            if ids is not None and d.id not in ids:
+                continue
+            draw_marker(canvas, d, color=color, thickness=thickness, number=d.id if numbers else None)
+        return canvas
+
+
+def marker_circle(d: Difference, *, shape: tuple[int, int]) -> tuple[tuple[int, int], int]:
+    """Centre and radius of a circle around a difference, for markers."""
+    x, y, w, h = d.bbox
+    cx, cy = x + w / 2.0, y + h / 2.0
+    radius = int(np.ceil(np.hypot(w, h) / 2.0)) + max(4, round(min(shape) / 100))
+    return (round(cx), round(cy)), radius
+
+
+def draw_marker(
+    canvas: np.ndarray,
+    d: Difference,
+    *,
+    color: tuple[int, int, int],
+    thickness: int,
+    number: int | None,
+) -> None:
+    """Draw a numbered circle around difference ``d`` on ``canvas`` (H, W, 3) uint8, in place."""
+    (cx, cy), radius = marker_circle(d, shape=canvas.shape[:2])
+    cv2.circle(canvas, (cx, cy), radius, (255, 255, 255), thickness + 2, cv2.LINE_AA)
+    cv2.circle(canvas, (cx, cy), radius, color, thickness, cv2.LINE_AA)
+    if number is None:
+        return
+    scale = max(0.5, min(canvas.shape[:2]) / 700)
+    text = str(number)
+    (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_DUPLEX, scale, max(1, thickness - 1))
+    tx = int(np.clip(cx + radius * 0.7, 2, canvas.shape[1] - tw - 2))
+    ty = int(np.clip(cy - radius * 0.7, th + 2, canvas.shape[0] - 2))
+    pad = max(2, thickness)
+    cv2.rectangle(canvas, (tx - pad, ty - th - pad), (tx + tw + pad, ty + pad), color, -1)
+    cv2.putText(
+        canvas, text, (tx, ty), cv2.FONT_HERSHEY_DUPLEX, scale, (255, 255, 255), max(1, thickness - 1), cv2.LINE_AA
+    )

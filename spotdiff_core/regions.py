@@ -1,0 +1,133 @@
+"""Turning raw segments into scored candidate regions: filter by size and shape, dedupe, score."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from . import limits
+from .metrics import conspicuity
+from .segmenters.base import Segment
+
+# Candidates leave room to grow (resize) and a halo (remove) within MAX_REGION_FRACTION.
+CANDIDATE_MIN_FRACTION = limits.MIN_REGION_FRACTION * 1.2
+CANDIDATE_MAX_FRACTION = 0.055
+MIN_SOLIDITY = 0.5
+MIN_ASPECT = 0.15
+DUPLICATE_IOU = 0.7
+
+
+@dataclass(frozen=True, eq=False)
+class Candidate:
+    """A region that could become a difference, with the scores used to choose it.
+
+    Attributes
+    ----------
+    segment : Segment
+    area_fraction : float
+    ring_contrast : float
+        dE between the region's mean colour and its surroundings' mean colour.
+    saliency : float
+        Mean relative saliency inside (1 = picture average).
+    busyness : float
+        Mean gradient magnitude around the region (busier surroundings hide changes).
+    prior : float
+        Expected conspicuity (0..1) before any edit.
+    """
+
+    segment: Segment
+    area_fraction: float
+    ring_contrast: float
+    saliency: float
+    busyness: float
+    prior: float
+
+    def full_mask(self, shape: tuple[int, int]) -> np.ndarray:
+        return self.segment.full_mask(shape)
+
+
+def _solidity(local: np.ndarray) -> float:
+    contours, _ = cv2.findContours(local.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return 0.0
+    hull_area = cv2.contourArea(cv2.convexHull(np.vstack(contours)))
+    return float(local.sum() / hull_area) if hull_area > 0 else 0.0
+
+
+def _iou(a: Segment, b: Segment) -> float:
+    ax, ay, aw, ah = a.bbox
+    bx, by, bw, bh = b.bbox
+    x0, y0 = max(ax, bx), max(ay, by)
+    x1, y1 = min(ax + aw, bx + bw), min(ay + ah, by + bh)
+    if x0 >= x1 or y0 >= y1:
+        return 0.0
+    inter = np.logical_and(
+        a.local_mask[y0 - ay : y1 - ay, x0 - ax : x1 - ax], b.local_mask[y0 - by : y1 - by, x0 - bx : x1 - bx]
+    ).sum()
+    return float(inter / (a.area + b.area - inter))
+
+
+def propose_candidates(
+    segments: list[Segment], *, lab: np.ndarray, saliency_map: np.ndarray, gradient: np.ndarray
+) -> list[Candidate]:
+    """Filter, dedupe and score segments into candidates.
+
+    Parameters
+    ----------
+    segments : list of Segment
+    lab : (H, W, 3) float32 ndarray
+        The picture in Lab.
+    saliency_map : (H, W) float32 ndarray, mean 1
+    gradient : (H, W) float32 ndarray
+        Gradient magnitude of L.
+
+    Returns
+    -------
+    list of Candidate, in a deterministic order (by position).
+    """
+    h, w = lab.shape[:2]
+    total = h * w
+    kept: list[Segment] = []
+    for seg in sorted(segments, key=lambda s: (-s.area, s.bbox)):
+        fraction = seg.area / total
+        if not CANDIDATE_MIN_FRACTION <= fraction <= CANDIDATE_MAX_FRACTION:
+            continue
+        x, y, sw, sh = seg.bbox
+        if x <= 1 or y <= 1 or x + sw >= w - 1 or y + sh >= h - 1:
+            continue
+        if min(sw, sh) / max(sw, sh) < MIN_ASPECT or _solidity(seg.local_mask) < MIN_SOLIDITY:
+            continue
+        if any(_iou(seg, other) > DUPLICATE_IOU for other in kept):
+            continue
+        kept.append(seg)
+
+    candidates = []
+    for seg in kept:
+        x, y, sw, sh = seg.bbox
+        pad = max(3, int(0.2 * np.sqrt(seg.area)))
+        x0, y0, x1, y1 = max(0, x - pad), max(0, y - pad), min(w, x + sw + pad), min(h, y + sh + pad)
+        inside = np.zeros((y1 - y0, x1 - x0), bool)
+        inside[y - y0 : y - y0 + sh, x - x0 : x - x0 + sw] = seg.local_mask
+        grown = cv2.dilate(inside.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * pad + 1,) * 2))
+        ring = grown.astype(bool) & ~inside
+        if not ring.any():
+            continue
+        crop_lab = lab[y0:y1, x0:x1]
+        ring_contrast = float(np.linalg.norm(crop_lab[inside].mean(axis=0) - crop_lab[ring].mean(axis=0)))
+        saliency = float(saliency_map[y0:y1, x0:x1][inside].mean())
+        busyness = float(gradient[y0:y1, x0:x1][ring].mean())
+        fraction = seg.area / total
+        candidates.append(
+            Candidate(
+                segment=seg,
+                area_fraction=fraction,
+                ring_contrast=ring_contrast,
+                saliency=saliency,
+                busyness=busyness,
+                prior=conspicuity(fraction, limits.MIN_CONTRAST_DELTA_E + ring_contrast, saliency),
+            )
+        )
+    candidates.sort(key=lambda c: (c.segment.bbox[1], c.segment.bbox[0], c.segment.area))
+    return candidates
