@@ -90,7 +90,8 @@ def _grow(mask: np.ndarray, radius: int) -> np.ndarray:
 
 def _halo(area: int) -> int:
     """How far past an object's mask its removal reaches (anti-aliased edges, soft shadows)."""
-    return int(max(2, round(0.05 * np.sqrt(area))))
+    # One pixel more than the anti-aliased edge, so no trace of the object is left to be copied back in.
+    return int(max(3, round(0.06 * np.sqrt(area)))) + 1
 
 
 def _soft_alpha(local: np.ndarray) -> np.ndarray:
@@ -214,10 +215,13 @@ def duplicate(cand: Candidate, ctx: EditContext) -> EditResult | None:
         contrast = float((np.linalg.norm(obj_lab[footprint_local] - under, axis=1) * weights).sum() / weights.sum())
         if contrast < limits.MIN_CONTRAST_DELTA_E + 3:
             continue
-        busy = float(ctx.gradient[py : py + oh, px : px + ow][footprint_local].mean())
+        # Busyness of the spot and a margin around it: a copy should not land on top of another object.
+        busy = float(ctx.gradient[max(0, py - 6) : py + oh + 6, max(0, px - 6) : px + ow + 6].mean())
         # Strong and on a plain spot for easy puzzles; near the target and in busier places for hard ones.
         target = ctx.strength.target_delta_e
-        score = -abs(contrast - 1.5 * target) + ctx.strength.busy_preference * busy
+        too_weak = max(0.0, target - contrast)
+        too_strong = max(0.0, contrast - 2.5 * target) if ctx.strength.busy_preference > 0 else 0.0
+        score = -0.5 * (too_weak + too_strong) + ctx.strength.busy_preference * busy
         if score > best_score:
             best, best_score = (px, py), score
     if best is None:

@@ -29,5 +29,8 @@ class PatchMatchInpainter(Inpainter):
     def fill(self, image: np.ndarray, mask: np.ndarray, *, seed: int) -> np.ndarray:
         from patchmatch_cython import inpaint_pyramid
 
-        result = inpaint_pyramid(np.ascontiguousarray(image), np.ascontiguousarray(mask), patch_size=5, seed=seed)
+        # Bidirectional search keeps fills more coherent with their surroundings (measured on drawn and photo holes).
+        result = inpaint_pyramid(
+            np.ascontiguousarray(image), np.ascontiguousarray(mask), patch_size=5, seed=seed, reverse_search=True
+        )
         return np.asarray(result, dtype=np.uint8)

@@ -1,0 +1,109 @@
+"""Benchmark: whole-process `python -m spotdiff_core generate` of 5 differences on 1024 px photos.
+
+Reports the median wall time and peak memory (max RSS of the child process) per photo, and checks
+that `import spotdiff_core` imports neither torch, ultralytics nor streamlit.
+Targets (issue 2): median <= 4 s (aim 2 s), peak memory < 600 MB.
+
+    python benchmarks/bench_generate.py [--runs 5] [--photos coffee,astronaut,chelsea,rocket]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_SECONDS = 4.0
+TARGET_MB = 600.0
+
+
+def photo_1024(name: str, folder: Path) -> Path:
+    import cv2
+    from PIL import Image
+    from skimage import data
+
+    image = getattr(data, name)()[..., :3]
+    h, w = image.shape[:2]
+    scale = 1024 / max(h, w)
+    image = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_CUBIC)
+    path = folder / f"{name}.jpg"
+    Image.fromarray(image).save(path, quality=92)
+    return path
+
+
+def run_once(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"generate failed: {proc.stderr.strip()}")
+    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far, in KiB: run the biggest case last or
+    # read it per child through a wrapper; here every child is the same kind, so the max is fair.
+    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    return elapsed, peak
+
+
+def import_is_light() -> bool:
+    code = "import sys, spotdiff_core; print(any(m in sys.modules for m in ('torch', 'ultralytics', 'streamlit')))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return out.stdout.strip() == "False"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--photos", default="coffee,astronaut,chelsea,rocket")
+    parser.add_argument("--differences", type=int, default=5)
+    parser.add_argument("--extra", default="", help="extra arguments for generate, e.g. '--segmenter fastsam'")
+    opts = parser.parse_args()
+    env_note = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
+    print(f"spotdiff generate benchmark ({env_note}); {opts.runs} runs per photo, {opts.differences} differences")
+    all_times, peaks = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for name in opts.photos.split(","):
+            image = photo_1024(name, folder)
+            times = []
+            for run in range(opts.runs):
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "spotdiff_core",
+                    "generate",
+                    str(image),
+                    "--differences",
+                    str(opts.differences),
+                    "--seed",
+                    str(run),
+                    "--out",
+                    str(folder / f"{name}-{run}.zip"),
+                    *opts.extra.split(),
+                ]
+                elapsed, peak = run_once(cmd)
+                times.append(elapsed)
+                peaks.append(peak)
+            all_times.extend(times)
+            print(f"  {name:<10} median {statistics.median(times):.2f} s  (min {min(times):.2f}, max {max(times):.2f})")
+    median = statistics.median(all_times)
+    peak = max(peaks)
+    light = import_is_light()
+    print(
+        f"overall median {median:.2f} s (target <= {TARGET_SECONDS} s), peak RSS {peak:.0f} MB (target < {TARGET_MB:.0f} MB)"
+    )
+    print(f"import spotdiff_core is light (no torch/ultralytics/streamlit): {light}")
+    ok = median <= TARGET_SECONDS and peak < TARGET_MB and light
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
