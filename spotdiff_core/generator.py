@@ -29,6 +29,7 @@ from .segmenters.base import Segmenter
 
 ProgressCallback = Callable[[str, float], None]
 STAGES = ("segmenting", "choosing", "editing", "checking")
+PLANNED_KIND_TRIES = 6  # candidates tried with a slot's planned kind before any kind is allowed
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,11 @@ def _gradient(lab: np.ndarray) -> np.ndarray:
 def _grow(mask: np.ndarray, radius: int) -> np.ndarray:
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
     return cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
+
+
+def _overlaps(cand: Candidate, mask: np.ndarray) -> bool:
+    x, y, w, h = cand.segment.bbox
+    return bool((mask[y : y + h, x : x + w] & cand.segment.local_mask).any())
 
 
 def spacing_pixels(shape: tuple[int, int]) -> int:
@@ -278,64 +284,48 @@ class Pipeline:
             blocked |= _grow(mask, spacing)
         blocked_sources = blocked | avoid if avoid is not None else blocked
         made = list(keep)
-        order = _order_candidates(analysis.candidates, settings.difficulty, rng)
+        remaining = _order_candidates(analysis.candidates, settings.difficulty, rng)
+        remaining = [c for c in remaining if not _overlaps(c, blocked_sources)]
         plan = [settings.kinds[i % len(settings.kinds)] for i in rng.permutation(max(len(ids), len(settings.kinds)))]
-        strength = STRENGTHS[settings.difficulty]
-        remaining = list(order)
+        ctx = EditContext(
+            image=modified,
+            lab=modified_lab,
+            gradient=analysis.gradient,
+            blocked=blocked,
+            spacing=spacing,
+            rng=rng,
+            inpainter=self.inpainter,
+            strength=STRENGTHS[settings.difficulty],
+            print_safe=settings.print_safe,
+        )
         for slot, did in enumerate(ids):
             report("editing", 0.4 + 0.55 * slot / len(ids))
-            kinds_to_try = [plan[slot % len(plan)], *[k for k in settings.kinds if k != plan[slot % len(plan)]]]
+            planned = plan[slot % len(plan)]
+            others = [k for k in settings.kinds if k != planned]
             accepted = None
-            for cand in list(remaining):
-                if time.monotonic() > deadline:
-                    raise GenerationTimeoutError(
-                        f"Making the puzzle took longer than {limits.GENERATION_TIME_LIMIT_S:.0f} s "
-                        "(GENERATION_TIME_LIMIT_S) and was stopped; try a smaller working size or fewer differences."
+            # First the planned kind on the best few candidates (keeps the mix of kinds), then any kind on any.
+            for kinds, limit in (([planned], PLANNED_KIND_TRIES), ([planned, *others], None)):
+                exhausted = set()
+                for index, cand in enumerate(remaining[:limit]):
+                    if time.monotonic() > deadline:
+                        raise GenerationTimeoutError(
+                            f"Making the puzzle took longer than {limits.GENERATION_TIME_LIMIT_S:.0f} s "
+                            "(GENERATION_TIME_LIMIT_S) and was stopped; try a smaller working size or fewer differences."
+                        )
+                    accepted = next(
+                        (a for k in kinds if (a := self._attempt(k, cand, ctx, analysis)) is not None), None
                     )
-                x, y, w, h = cand.segment.bbox
-                if (blocked_sources[y : y + h, x : x + w] & cand.segment.local_mask).any():
-                    remaining.remove(cand)
-                    continue
-                for kind in kinds_to_try:
-                    ctx = EditContext(
-                        image=modified,
-                        lab=modified_lab,
-                        gradient=analysis.gradient,
-                        blocked=blocked,
-                        spacing=spacing,
-                        rng=rng,
-                        inpainter=self.inpainter,
-                        strength=strength,
-                        print_safe=settings.print_safe,
-                    )
-                    result = EDITS[kind](cand, ctx)
-                    if result is None or (result.mask & blocked).any():
-                        continue
-                    x0, y0, bw, bh = bbox_of(result.mask)
-                    window = (slice(y0, y0 + bh), slice(x0, x0 + bw))
-                    new_lab = rgb_to_lab(result.image[window])
-                    measure = measure_change(
-                        analysis.lab[window],
-                        new_lab,
-                        result.mask[window],
-                        analysis.saliency[window],
-                        picture_area=result.mask.size,
-                    )
-                    if failed_guarantee(measure, print_safe=settings.print_safe) is not None:
-                        continue
-                    accepted = (kind, result.mask)
-                    modified[result.mask] = result.image[result.mask]
-                    modified_lab[window] = np.where(result.mask[window][..., None], new_lab, modified_lab[window])
-                    grown = _grow(result.mask, spacing)
-                    blocked |= grown
-                    blocked_sources |= grown
-                    break
-                remaining.remove(cand)
-                if accepted:
+                    if accepted is not None:
+                        exhausted.add(index)
+                        break
+                    if limit is None:
+                        exhausted.add(index)  # no kind fits it now, and none will once more answers exist
+                remaining = [c for i, c in enumerate(remaining) if i not in exhausted]
+                if accepted is not None:
                     break
             if accepted is None:
                 held = len(made)
-                if held == len(keep) and not keep:
+                if held == 0:
                     raise ImageUnsuitableError(
                         "No difference fits in this picture: it has no separate objects we can change "
                         f"(difficulty {settings.difficulty}, kinds {', '.join(settings.kinds)}). Try another picture."
@@ -345,8 +335,30 @@ class Pipeline:
                     f"(difficulty {settings.difficulty}, kinds {', '.join(settings.kinds)}); ask for {held} or fewer, "
                     "allow more kinds of change, or use a picture with more separate objects."
                 )
-            made.append((did, accepted[0], accepted[1]))
+            kind, mask, window, new_lab, image = accepted
+            modified[mask] = image[mask]
+            modified_lab[window] = np.where(mask[window][..., None], new_lab, modified_lab[window])
+            grown = _grow(mask, spacing)
+            blocked |= grown
+            blocked_sources |= grown
+            remaining = [c for c in remaining if not _overlaps(c, blocked_sources)]
+            made.append((did, kind, mask))
         return modified, made
+
+    def _attempt(self, kind: str, cand: Candidate, ctx: EditContext, analysis: Analysis):
+        """Apply one kind of change to one candidate; the change if it keeps every guarantee, else None."""
+        result = EDITS[kind](cand, ctx)
+        if result is None or (result.mask & ctx.blocked).any():
+            return None
+        x0, y0, bw, bh = bbox_of(result.mask)
+        window = (slice(y0, y0 + bh), slice(x0, x0 + bw))
+        new_lab = rgb_to_lab(result.image[window])
+        measure = measure_change(
+            analysis.lab[window], new_lab, result.mask[window], analysis.saliency[window], picture_area=result.mask.size
+        )
+        if failed_guarantee(measure, print_safe=ctx.print_safe) is not None:
+            return None
+        return kind, result.mask, window, new_lab, result.image
 
     def _assemble(
         self,
