@@ -36,3 +36,17 @@ def any_photo(request) -> np.ndarray:
 @pytest.fixture
 def drawing() -> np.ndarray:
     return illustration()
+
+
+FUZZ_LONG_ENV = "SPOTDIFF_FUZZ_LONG"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip the long fuzzing runs unless asked for with `-m fuzz_long` or SPOTDIFF_FUZZ_LONG=1."""
+    markexpr = config.getoption("markexpr", default="") or ""
+    if os.environ.get(FUZZ_LONG_ENV) == "1" or ("fuzz_long" in markexpr and "not fuzz_long" not in markexpr):
+        return
+    skip = pytest.mark.skip(reason=f"long fuzzing run: select it with `-m fuzz_long` or {FUZZ_LONG_ENV}=1")
+    for item in items:
+        if "fuzz_long" in item.keywords:
+            item.add_marker(skip)
