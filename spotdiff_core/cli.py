@@ -159,6 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     backends = sub.add_parser("backends", help="list the segmenters and inpainters and whether they can run here")
     backends.set_defaults(handler=_cmd_backends)
 
+    from .worksheet_cli import add_worksheet_command
+
+    add_worksheet_command(sub, add_puzzle_options)
+
     for register in EXTRA_COMMANDS:
         register(sub)
     return parser
