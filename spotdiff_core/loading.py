@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import struct
 import warnings
 from pathlib import Path
 from typing import BinaryIO
@@ -64,11 +63,16 @@ def _to_rgb_uint8(im: Image.Image) -> np.ndarray:
     """Any PIL mode -> RGB uint8, transparency composited on white, high bit depths scaled down."""
     mode = im.mode
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
-        arr = np.asarray(im, dtype=np.float64)
+        arr = np.asarray(im)
         if mode == "F":
-            lo, hi = float(np.nanmin(arr)), float(np.nanmax(arr))
+            # NaN (even signalling NaN, which warns when cast) and infinite samples come from damaged
+            # files: they show as the darkest finite value, without numpy warnings.
+            finite = np.isfinite(arr)
+            lo, hi = (float(arr[finite].min()), float(arr[finite].max())) if finite.any() else (0.0, 0.0)
+            arr = np.where(finite, arr, np.float32(lo)).astype(np.float64)
             arr = (arr - lo) / (hi - lo) * 255.0 if hi > lo else np.zeros_like(arr)
         else:
+            arr = arr.astype(np.float64)
             top = 65535.0 if arr.max() > 255 else 255.0
             arr = arr / top * 255.0
         gray = np.clip(np.rint(np.nan_to_num(arr)), 0, 255).astype(np.uint8)
@@ -133,6 +137,9 @@ def load_image(source: ImageSource, *, max_side: int = limits.DEFAULT_MAX_SIDE) 
     with warnings.catch_warnings():
         # Our own pixel limit is lower than Pillow's bomb limit, so its warning is redundant.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        # Pillow warns (UserWarning) about damaged metadata such as corrupt EXIF; we either read the
+        # pixels or raise our own error, so the warning would only be noise in the app's log.
+        warnings.simplefilter("ignore", UserWarning)
         try:
             im = Image.open(io.BytesIO(data))
         except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
@@ -174,7 +181,7 @@ def load_image(source: ImageSource, *, max_side: int = limits.DEFAULT_MAX_SIDE) 
                 rgb = _to_rgb_uint8(im)
             except InvalidInputError:
                 raise
-            except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, MemoryError) as exc:
+            except Exception as exc:  # Pillow's decoders raise many kinds (KeyError, TypeError...) on damaged files
                 raise InvalidInputError(
                     "This picture file is truncated or damaged and cannot be read; save or export it again."
                 ) from exc
