@@ -71,6 +71,29 @@ class Registry(Generic[B]):
             raise BackendUnavailableError(f"The {self.kind} {name!r} is not available: {availability.reason}")
         return cls
 
+    def create(self, name: str = "auto") -> tuple[B, tuple[str, ...]]:
+        """A constructed backend for a name, and notes on any fallback ``auto`` made.
+
+        A named backend is built as asked: if it is missing or fails to load it raises
+        BackendUnavailableError. ``auto`` builds the first available backend in preference order;
+        one that looks available but fails to load (a corrupt weights file, say) is skipped with a
+        note saying why, and the next one is tried.
+        """
+        if name != "auto":
+            return self.resolve(name)(), ()
+        notes: list[str] = []
+        for candidate in self.auto_order:
+            cls = self.classes[candidate]
+            if not cls.is_available():
+                continue
+            try:
+                return cls(), tuple(notes)
+            except BackendUnavailableError as exc:
+                notes.append(f"auto did not use the {self.kind} {candidate!r}: {exc}")
+        raise BackendUnavailableError(
+            " ".join([f"No {self.kind} is available; known: {', '.join(self.classes)}.", *notes])
+        )
+
     def describe(self) -> list[tuple[str, Availability, type[B]]]:
         """(name, availability, class) for every backend, for listings."""
         return [(name, cls.availability(), cls) for name, cls in self.classes.items()]

@@ -151,8 +151,21 @@ class Pipeline:
 
     @classmethod
     def from_names(cls, segmenter: str = "auto", inpainter: str = "auto") -> Pipeline:
-        """Build from registry names (``auto`` picks the best available backend)."""
-        return cls(SEGMENTERS.resolve(segmenter)(), INPAINTERS.resolve(inpainter)())
+        """Build from registry names (``auto`` picks the best available backend).
+
+        When ``auto`` skips a backend that failed to load (a corrupt weights file, say), the reason is
+        logged and kept in ``pipeline.backend_notes``; a named backend that cannot run raises
+        BackendUnavailableError instead.
+        """
+        import logging
+
+        segmenter_backend, segmenter_notes = SEGMENTERS.create(segmenter)
+        inpainter_backend, inpainter_notes = INPAINTERS.create(inpainter)
+        pipeline = cls(segmenter_backend, inpainter_backend)
+        pipeline.backend_notes = (*segmenter_notes, *inpainter_notes)
+        for note in pipeline.backend_notes:
+            logging.getLogger(__name__).warning(note)
+        return pipeline
 
     @property
     def backends(self) -> dict[str, str]:

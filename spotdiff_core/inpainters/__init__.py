@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from ..backends import Registry
 from .base import Inpainter
+from .lama import LamaInpainter
 from .patchmatch import PatchMatchInpainter
 from .telea import TeleaInpainter
 
+# auto: LaMa when its weights are found and load, else the weights-free PatchMatch, else Telea.
 INPAINTERS: Registry[Inpainter] = Registry(
     "inpainter",
-    {PatchMatchInpainter.name: PatchMatchInpainter, TeleaInpainter.name: TeleaInpainter},
-    auto_order=(PatchMatchInpainter.name, TeleaInpainter.name),
+    {
+        PatchMatchInpainter.name: PatchMatchInpainter,
+        TeleaInpainter.name: TeleaInpainter,
+        LamaInpainter.name: LamaInpainter,
+    },
+    auto_order=(LamaInpainter.name, PatchMatchInpainter.name, TeleaInpainter.name),
 )
 
-__all__ = ["INPAINTERS", "Inpainter", "PatchMatchInpainter", "TeleaInpainter"]
+__all__ = ["INPAINTERS", "Inpainter", "LamaInpainter", "PatchMatchInpainter", "TeleaInpainter"]

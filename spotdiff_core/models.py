@@ -1,0 +1,205 @@
+"""Where model weights are found, and how torch and ultralytics are set up offline (imported lazily, never here)."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+# --- Where weights live -------------------------------------------------------------------------
+# Look-up order for each model: the constructor's ``weights=`` argument, then the model's own
+# environment variable, then the models directory. The first one given is the only one used, so
+# a wrong explicit path is reported instead of silently falling through to another file.
+MODEL_DIR_ENV = "SPOTDIFF_MODEL_DIR"
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models"  # <repo>/models, ignored by git
+FASTSAM_WEIGHTS_ENV = "SPOTDIFF_FASTSAM_WEIGHTS"
+FASTSAM_FILENAMES = ("FastSAM-s.pt", "FastSAM-x.pt")  # the small one first: it is 5x faster on a CPU
+LAMA_WEIGHTS_ENV = "SPOTDIFF_LAMA_WEIGHTS"
+LAMA_FILENAMES = ("big-lama.pt",)
+
+# --- How torch runs -------------------------------------------------------------------------------
+TORCH_THREADS_ENV = "SPOTDIFF_TORCH_THREADS"
+MAX_TORCH_THREADS = 8  # more intra-op threads than this only adds overhead on a CPU
+DEVICE_ENV = "SPOTDIFF_DEVICE"  # e.g. "cpu" to keep a GPU free; default: a GPU when there is one
+
+
+def model_dir() -> Path:
+    """The models directory: ``$SPOTDIFF_MODEL_DIR`` if set, else ``<repo>/models`` (absolute)."""
+    configured = os.environ.get(MODEL_DIR_ENV, "").strip()
+    return Path(configured).expanduser().resolve() if configured else DEFAULT_MODEL_DIR
+
+
+@dataclass(frozen=True)
+class WeightsLookup:
+    """Where a weights file was looked for, and what was found.
+
+    Attributes
+    ----------
+    path : Path or None
+        The absolute path of a usable-looking file, or None.
+    looked_at : tuple of Path
+        Every absolute path that was checked, in order.
+    source : str
+        Where the path came from: ``"argument"``, the environment variable's name, or ``"models directory"``.
+    problem : str
+        Empty when ``path`` is set; otherwise one sentence saying what is wrong and what to do.
+    """
+
+    path: Path | None
+    looked_at: tuple[Path, ...]
+    source: str
+    problem: str = ""
+
+    @property
+    def found(self) -> bool:
+        return self.path is not None
+
+
+def find_weights(
+    explicit: str | os.PathLike | None, *, env_var: str, filenames: tuple[str, ...], what: str
+) -> WeightsLookup:
+    """Find a weights file without loading it (cheap: a stat and a look at the zip directory).
+
+    Parameters
+    ----------
+    explicit : path-like or None
+        A path given by the caller; wins over everything else.
+    env_var : str
+        The environment variable that may name the file.
+    filenames : tuple of str
+        File names to look for in :func:`model_dir`, in order of preference.
+    what : str
+        The model's name for messages, e.g. ``"FastSAM"``.
+
+    Returns
+    -------
+    WeightsLookup
+        Paths are absolute, so a library never sees a bare name it could try to download.
+    """
+    from_env = os.environ.get(env_var, "").strip()
+    if explicit is not None or from_env:
+        source = "argument" if explicit is not None else env_var
+        path = Path(explicit if explicit is not None else from_env).expanduser().resolve()
+        problem = _file_problem(path, what)
+        if problem:
+            fix = "pass an existing file" if explicit is not None else f"fix or unset {env_var}"
+            return WeightsLookup(None, (path,), source, f"{problem} (given by {source}); {fix}.")
+        return WeightsLookup(path, (path,), source)
+    folder = model_dir()
+    looked_at = tuple(folder / name for name in filenames)
+    for path in looked_at:
+        if path.is_file():
+            problem = _file_problem(path, what)
+            if problem:
+                return WeightsLookup(None, looked_at, "models directory", f"{problem}; download it again or delete it.")
+            return WeightsLookup(path, looked_at, "models directory")
+    names = " or ".join(filenames)
+    return WeightsLookup(
+        None,
+        looked_at,
+        "models directory",
+        f"no {what} weights file: looked for {names} in {folder} ({MODEL_DIR_ENV}); "
+        f"put the file there or set {env_var} to its path.",
+    )
+
+
+def _file_problem(path: Path, what: str) -> str:
+    """Why ``path`` cannot be a weights file, or '' (torch checkpoints and TorchScript files are zip archives)."""
+    if not path.is_file():
+        return f"the {what} weights file {path} does not exist"
+    if not zipfile.is_zipfile(path):  # reads only the end of the file: catches truncated downloads cheaply
+        return f"the {what} weights file {path} is not a PyTorch archive (truncated or corrupt)"
+    return ""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, for one-sentence error messages."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else "no details"
+
+
+def missing_packages(*modules: str) -> list[str]:
+    """The top-level modules among ``modules`` that are not installed (found without importing them)."""
+    return [name for name in modules if importlib.util.find_spec(name) is None]
+
+
+# --- Offline-safe torch / ultralytics -----------------------------------------------------------
+_setup_lock = threading.Lock()
+_torch_configured = False
+
+
+def ultralytics_config_dir() -> Path:
+    """A writable, per-user temp folder for ultralytics' settings file (it would otherwise write under ~)."""
+    uid = os.getuid() if hasattr(os, "getuid") else "user"
+    return Path(tempfile.gettempdir()) / f"spotdiff-ultralytics-{uid}"
+
+
+def import_ultralytics() -> ModuleType:
+    """Import ultralytics with network access and run-time pip installs switched off.
+
+    ultralytics reads ``YOLO_OFFLINE``, ``YOLO_AUTOINSTALL`` and ``YOLO_CONFIG_DIR`` once, at import,
+    so they are set first; if something imported it earlier, the same switches are set on its modules.
+
+    Returns
+    -------
+    module
+        The ``ultralytics`` package.
+    """
+    os.environ["YOLO_OFFLINE"] = "1"  # no DNS probe, no analytics, no downloads
+    os.environ["YOLO_AUTOINSTALL"] = "false"  # never pip-install at run time
+    os.environ.setdefault("YOLO_VERBOSE", "false")
+    if "YOLO_CONFIG_DIR" not in os.environ:
+        config = ultralytics_config_dir()
+        config.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.environ["YOLO_CONFIG_DIR"] = str(config)
+    imported_before = "ultralytics" in sys.modules
+    ultralytics = importlib.import_module("ultralytics")
+    if imported_before:
+        # Imported before our switches were set: turn its cached flags off where they are read.
+        for name in ("ultralytics.utils", "ultralytics.utils.checks", "ultralytics.utils.downloads"):
+            module = sys.modules.get(name)
+            if module is not None:
+                for flag in ("ONLINE", "AUTOINSTALL"):
+                    if hasattr(module, flag):
+                        setattr(module, flag, False)
+    return ultralytics
+
+
+def default_torch_threads() -> int:
+    """Intra-op threads for torch: every core this process may use, at most ``MAX_TORCH_THREADS``.
+
+    Inference runs one call at a time (the backends hold a lock), so one call may use every core;
+    ``$SPOTDIFF_TORCH_THREADS`` overrides this.
+    """
+    configured = os.environ.get(TORCH_THREADS_ENV, "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(MAX_TORCH_THREADS, cores))
+
+
+def import_torch() -> ModuleType:
+    """Import torch and set its thread count once per process (see :func:`default_torch_threads`)."""
+    global _torch_configured
+    torch = importlib.import_module("torch")
+    with _setup_lock:
+        if not _torch_configured:
+            torch.set_num_threads(default_torch_threads())
+            _torch_configured = True
+    return torch
+
+
+def pick_device(requested: str | None = None) -> str:
+    """The torch device to run on: ``requested``, else ``$SPOTDIFF_DEVICE``, else ``cuda:0`` when present, else cpu."""
+    chosen = requested or os.environ.get(DEVICE_ENV, "").strip()
+    if chosen:
+        return chosen
+    torch = import_torch()
+    return "cuda:0" if torch.cuda.is_available() else "cpu"
