@@ -496,7 +496,7 @@ class _Composer:
         cx, cy, r = x + 2.4, baseline - 2.9, 2.1
         ops.append(_Circle(cx, cy, r, self.palette.accent, None, 0.7))
         ops.append(_Line(cx + r * 0.7, cy + r * 0.7, cx + r * 1.75, cy + r * 1.75, self.palette.accent, 0.9))
-        return 7.0
+        return 8.5
 
     def difficulty_label(self, puzzle: Puzzle) -> str:
         difficulty = str(puzzle.settings.get("difficulty", ""))
@@ -569,12 +569,19 @@ class _Composer:
             self.text(ops, x + hw + 3, y + 5.0, self.fit(title, 10, w - hw - 3), 10, color=self.palette.muted)
         top = y + 8.0
         row_h, col_w = 6.0, 56.0
-        cols = max(1, min(3, int(w // col_w)))
-        legend_h = math.ceil(len(puzzle) / cols) * row_h + 2.0
         h_px, w_px = puzzle.shape
-        scale = min(w / w_px, (h - 8.0 - legend_h - 2.0) / h_px, _MAX_MM_PER_PIXEL)
-        pic_w, pic_h = self.picture(ops, index, "answers", x + (w - w_px * scale) / 2, top, scale)
-        legend_x = x + (w - pic_w) / 2 if pic_w >= cols * col_w else x + (w - cols * col_w) / 2
+        max_cols = max(1, min(3, int(w // col_w)))
+
+        def scale_for(cols: int) -> float:
+            legend_h = math.ceil(len(puzzle) / cols) * row_h + 2.0
+            return min(w / w_px, (h - 8.0 - legend_h - 2.0) / h_px, _MAX_MM_PER_PIXEL)
+
+        # The legend sits under the picture, about as wide as it: 2 or 3 columns.
+        cols = min(max_cols, max(2, round(w_px * scale_for(max_cols) / col_w)))
+        scale = scale_for(cols)
+        _, pic_h = self.picture(ops, index, "answers", x + (w - w_px * scale) / 2, top, scale)
+        legend_w = cols * col_w - 4.0
+        legend_x = min(max(x, x + (w - legend_w) / 2), x + w - legend_w)
         legend_y = top + pic_h + 3.0
         for i, d in enumerate(puzzle.differences):
             row, col = divmod(i, cols)
@@ -1031,7 +1038,8 @@ def _looks_like_bundle(name: str, data: bytes | None, path: Path | None) -> bool
     return False
 
 
-def _is_bundle_item(item: PackInput) -> bool:
+def is_saved_puzzle(item: PackInput) -> bool:
+    """Whether a pack item is used as it is (a Puzzle, a puzzle folder or .zip) rather than made from a picture."""
     if isinstance(item, tuple):
         return len(item) == 2 and _looks_like_bundle(str(item[0]), bytes(item[1][:4]), None)
     if isinstance(item, (str, os.PathLike)):
@@ -1169,7 +1177,7 @@ def build_pack(
     for position, item in enumerate(inputs, start=1):
         item_seed = None if seed is None else (seed + position - 1) % 2**63
         try:
-            if pipeline is None and needs_pipeline and not _is_bundle_item(item):
+            if pipeline is None and needs_pipeline and not is_saved_puzzle(item):
                 pipeline = get_pipeline(segmenter, inpainter)
             puzzle, title = _resolve(item, item_seed, generate, pipeline)
         except SpotDiffError as exc:

@@ -1,0 +1,570 @@
+"""PDF worksheets: page geometry, print resolution, text, answer keys, grayscale and Japanese, checked in the PDF."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import io
+import math
+import shutil
+import subprocess
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+from pypdf import PdfReader
+
+from spotdiff_core import generate_puzzle, limits
+from spotdiff_core.color import rgb_to_lab
+from spotdiff_core.errors import BackendUnavailableError, InvalidInputError
+from spotdiff_core.fonts import cjk_font_available, find_cjk_fonts, find_latin_fonts
+from spotdiff_core.puzzle import Difference, Puzzle, bbox_of, center_of, marker_circle
+from spotdiff_core.samples import illustration
+from spotdiff_core.worksheet import (
+    MIN_PRINT_DPI,
+    PAGE_MARGIN_MM,
+    Worksheet,
+    WorksheetOptions,
+    build_worksheet,
+    instruction_text,
+    make_worksheet,
+    to_print_gray,
+)
+from tests.conftest import photo
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+MM_PER_PT = 25.4 / 72
+HAS_PDFTOPPM = shutil.which("pdftoppm") is not None
+needs_pdftoppm = pytest.mark.skipif(not HAS_PDFTOPPM, reason="pdftoppm (poppler-utils) is not installed")
+needs_cjk = pytest.mark.skipif(
+    not cjk_font_available(), reason="no CJK font installed (apt-get install fonts-noto-cjk)"
+)
+
+
+# --- puzzles to print -----------------------------------------------------------------------------
+@functools.cache
+def real_puzzles() -> tuple[Puzzle, ...]:
+    """A drawing and two photos at small working sizes, made by the real pipeline (fast inpainter)."""
+    make = functools.partial(generate_puzzle, segmenter="felzenszwalb", inpainter="telea")
+    return (
+        make(illustration(), n_differences=5, difficulty="normal", seed=11, max_side=512),
+        make(photo("chelsea", 448), n_differences=4, difficulty="easy", seed=12, max_side=448, print_safe=True),
+        make(photo("coffee", 384), n_differences=3, difficulty="hard", seed=13, max_side=384),
+    )
+
+
+def synthetic_puzzle(width: int, height: int, n: int = 3, *, seed: int = 0) -> Puzzle:
+    """A textured picture with ``n`` squares made much darker: a valid Puzzle of any size, made instantly."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width]
+    base = np.stack([xx * 200 // max(1, width - 1), yy * 200 // max(1, height - 1), np.full_like(xx, 150)], -1)
+    original = np.clip(base + rng.integers(0, 40, (height, width, 1)), 0, 255).astype(np.uint8)
+    modified = original.copy()
+    side = max(6, min(width, height) // 8)
+    differences = []
+    for i in range(n):
+        x = (i * 2 + 1) * width // (2 * n) - side // 2
+        y = height // 2 - side // 2
+        mask = np.zeros((height, width), bool)
+        mask[y : y + side, x : x + side] = True
+        modified[mask] = modified[mask] // 3
+        differences.append(
+            Difference(
+                id=i + 1,
+                kind=limits.KINDS[i % len(limits.KINDS)],
+                mask=mask,
+                bbox=bbox_of(mask),
+                center=center_of(mask),
+                area_fraction=float(mask.mean()),
+                contrast=40.0,
+                lightness_contrast=30.0 if i else 4.0,  # difference 1 is weak in gray on purpose
+                saliency=1.0,
+                conspicuity=0.5,
+            )
+        )
+    return Puzzle(original, modified, tuple(differences), seed=seed, settings={"difficulty": "normal"})
+
+
+# --- reading the PDF back -------------------------------------------------------------------------
+def pdf_images(pdf: bytes) -> list[list[dict]]:
+    """Per page, every image drawn: its pixel size and placed size (pt), from the content stream's cm operators."""
+    from pypdf.generic import ContentStream
+
+    reader = PdfReader(io.BytesIO(pdf))
+    pages = []
+    for page in reader.pages:
+        xobjects = page["/Resources"].get_object().get("/XObject", {})
+        ctm = np.eye(3)
+        stack = []
+        placed = []
+        for operands, operator in ContentStream(page.get_contents(), reader).operations:
+            if operator == b"q":
+                stack.append(ctm.copy())
+            elif operator == b"Q":
+                ctm = stack.pop()
+            elif operator == b"cm":
+                a, b, c, d, e, f = (float(v) for v in operands)
+                ctm = np.array([[a, b, 0], [c, d, 0], [e, f, 1]]) @ ctm
+            elif operator == b"Do":
+                xobject = xobjects[operands[0]].get_object()
+                if xobject["/Subtype"] != "/Image":
+                    continue
+                width_pt = float(np.hypot(ctm[0, 0], ctm[0, 1]))
+                height_pt = float(np.hypot(ctm[1, 0], ctm[1, 1]))
+                placed.append(
+                    {
+                        "width_px": int(xobject["/Width"]),
+                        "height_px": int(xobject["/Height"]),
+                        "width_pt": width_pt,
+                        "height_pt": height_pt,
+                        "x_pt": float(ctm[2, 0]),
+                        "y_pt": float(ctm[2, 1]),
+                        "colorspace": str(xobject["/ColorSpace"]),
+                        "dpi": min(
+                            int(xobject["/Width"]) / (width_pt / 72), int(xobject["/Height"]) / (height_pt / 72)
+                        ),
+                    }
+                )
+        pages.append(placed)
+    return pages
+
+
+def pdf_text(pdf: bytes, page: int) -> str:
+    return PdfReader(io.BytesIO(pdf)).pages[page].extract_text()
+
+
+def squeeze(text: str) -> str:
+    """Text without whitespace, and without the NUL characters pypdf puts before each character of fpdf2's
+    CFF-based CJK fonts (it reads their 2-byte embedded encoding one byte at a time; poppler reads it right)."""
+    return "".join(text.replace("\x00", "").split())
+
+
+def poppler_text(pdf: bytes, page: int) -> str | None:
+    """The text of one page as poppler's pdftotext (what PDF viewers copy) reads it, or None without poppler."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        return None
+    number = str(page + 1)
+    done = subprocess.run([tool, "-f", number, "-l", number, "-", "-"], input=pdf, capture_output=True, check=True)
+    return done.stdout.decode("utf-8")
+
+
+def on_page(
+    picture: np.ndarray, box: tuple[float, float, float, float], page_shape: tuple, dpi: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where ``picture`` placed in ``box`` (mm) should appear on a page rendered at ``dpi``.
+
+    Returns the picture warped to page pixels (H, W, 3) float and the (H, W) bool mask of the box's interior
+    (2 px inside, away from the frame).
+    """
+    k = dpi / 25.4
+    x, y, w, h = box
+    matrix = np.array([[w * k / picture.shape[1], 0, x * k], [0, h * k / picture.shape[0], y * k]])
+    size = (page_shape[1], page_shape[0])
+    warped = cv2.warpAffine(picture.astype(np.float32), matrix, size, flags=cv2.INTER_LINEAR)
+    inside = np.zeros(page_shape[:2], bool)
+    inside[math.ceil(y * k) + 2 : math.floor((y + h) * k) - 2, math.ceil(x * k) + 2 : math.floor((x + w) * k) - 2] = (
+        True
+    )
+    return warped.astype(np.float64), inside
+
+
+def similarity(page: np.ndarray, expected: np.ndarray, inside: np.ndarray) -> float:
+    """Pearson correlation between a rendered page and the expected picture inside a box."""
+    return float(np.corrcoef(page[inside].astype(np.float64).ravel(), expected[inside].ravel())[0, 1])
+
+
+def placement_box(placement) -> tuple[float, float, float, float]:
+    return (placement.x_mm, placement.y_mm, placement.width_mm, placement.height_mm)
+
+
+def save_artifact(name: str, picture: np.ndarray) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    Image.fromarray(picture).save(ARTIFACTS / name)
+
+
+# --- options ------------------------------------------------------------------------------------------
+def test_options_are_validated_keyword_only_and_frozen():
+    with pytest.raises(InvalidInputError, match=r"paper 'a5'.*a4, letter"):
+        WorksheetOptions(paper="a5")
+    with pytest.raises(InvalidInputError, match=r"orientation 'sideways'"):
+        WorksheetOptions(orientation="sideways")
+    with pytest.raises(InvalidInputError, match=r"answers 'middle'.*after, end, none"):
+        WorksheetOptions(answers="middle")
+    with pytest.raises(InvalidInputError, match=r"lang 'fr'.*en, ja"):
+        WorksheetOptions(lang="fr")
+    with pytest.raises(InvalidInputError, match=r"grayscale must be True or False, not 'yes'"):
+        WorksheetOptions(grayscale="yes")
+    with pytest.raises(TypeError):
+        WorksheetOptions("a4")  # keyword-only
+    options = WorksheetOptions(paper="Letter", orientation="LANDSCAPE")
+    assert (options.paper, options.orientation) == ("letter", "landscape")
+    assert options.page_size_mm == (279.4, 215.9)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        options.paper = "a4"
+
+
+def test_bad_puzzle_lists_are_refused_with_the_limit_named():
+    puzzle = synthetic_puzzle(320, 240)
+    with pytest.raises(InvalidInputError, match="at least one puzzle"):
+        make_worksheet([])
+    with pytest.raises(InvalidInputError, match=rf"at most {limits.MAX_PACK_PUZZLES} puzzles \(MAX_PACK_PUZZLES\)"):
+        make_worksheet([puzzle] * (limits.MAX_PACK_PUZZLES + 1))
+    with pytest.raises(InvalidInputError, match="Pack item 2 is a str"):
+        make_worksheet([puzzle, "cat.jpg"])
+    with pytest.raises(InvalidInputError, match="2 titles for 1 puzzles"):
+        make_worksheet([puzzle], titles=["a", "b"])
+
+
+# --- page count, size and orientation ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("paper", "orientation", "size_pt"),
+    [
+        ("a4", "portrait", (595.3, 841.9)),
+        ("a4", "landscape", (841.9, 595.3)),
+        ("letter", "portrait", (612.0, 792.0)),
+        ("letter", "landscape", (792.0, 612.0)),
+    ],
+)
+def test_page_size_and_orientation(paper, orientation, size_pt):
+    pdf = make_worksheet([synthetic_puzzle(400, 300)], options=WorksheetOptions(paper=paper, orientation=orientation))
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(size_pt, abs=0.5)
+
+
+@pytest.mark.parametrize(
+    ("n_puzzles", "answers", "kinds"),
+    [
+        (1, "after", ("puzzle", "answers")),
+        (1, "end", ("puzzle", "answers")),
+        (1, "none", ("puzzle",)),
+        (3, "after", ("cover", "puzzle", "answers", "puzzle", "answers", "puzzle", "answers")),
+        (3, "end", ("cover", "puzzle", "puzzle", "puzzle", "answers", "answers")),  # two keys per page
+        (3, "none", ("cover", "puzzle", "puzzle", "puzzle")),
+    ],
+)
+def test_page_sequence(n_puzzles, answers, kinds):
+    puzzles = [synthetic_puzzle(360, 240, n=2 + i, seed=i) for i in range(n_puzzles)]
+    worksheet = build_worksheet(puzzles, options=WorksheetOptions(answers=answers))
+    assert worksheet.page_kinds == kinds
+    assert len(PdfReader(io.BytesIO(worksheet.pdf)).pages) == len(kinds)
+    # Every answer key appears exactly once.
+    keyed = [p.puzzle for p in worksheet.placements if p.role == "answers"]
+    assert sorted(keyed) == ([] if answers == "none" else list(range(1, n_puzzles + 1)))
+
+
+# --- the words on the page ---------------------------------------------------------------------------
+def test_puzzle_pages_hold_instruction_labels_name_date_and_one_tick_box_per_difference():
+    puzzles = real_puzzles()
+    worksheet = build_worksheet(puzzles, titles=["House", "Chelsea the cat", None])
+    for puzzle, page in zip(puzzles, worksheet.pages_of_kind("puzzle"), strict=True):
+        text = pdf_text(worksheet.pdf, page)
+        assert f"Find the {len(puzzle)} differences!" in text
+        for words in ("Name", "Date", "Original picture", "Changed picture", "Found:"):
+            assert words in text
+    # Tick boxes: small squares with rounded corners, one per difference, on each puzzle page.
+    for index, page in enumerate(worksheet.pages_of_kind("puzzle")):
+        boxes = [op for op in worksheet._pages[page] if type(op).__name__ == "_Box" and op.w == op.h == 6.0]
+        assert len(boxes) == len(worksheet.puzzles[index])
+    cover = pdf_text(worksheet.pdf, 0)
+    for expected in ("Spot the difference", "3 puzzles", "House", "Chelsea the cat", "Normal", "Easy", "Hard"):
+        assert expected in cover
+    assert "answer keys are at the end" in cover
+
+
+def test_answer_key_legend_names_every_difference_and_its_kind():
+    puzzle = real_puzzles()[0]
+    worksheet = build_worksheet([puzzle], options=WorksheetOptions(answers="after"))
+    text = pdf_text(worksheet.pdf, worksheet.pages_of_kind("answers")[0])
+    kind_words = {
+        "remove": "something removed",
+        "recolor": "colour changed",
+        "duplicate": "something added",
+        "resize": "size changed",
+        "flip": "flipped",
+    }
+    assert "Answers" in text
+    for d in puzzle.differences:
+        assert kind_words[d.kind] in text
+
+
+def test_instruction_text_in_both_languages():
+    assert instruction_text("en", 5) == "Find the 5 differences!"
+    assert instruction_text("en", 1) == "Find the 1 difference!"
+    assert instruction_text("ja", 5) == "まちがいを 5 こ さがそう"
+    with pytest.raises(InvalidInputError, match="language 'de'"):
+        instruction_text("de", 5)
+
+
+# --- print quality --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("orientation", ["portrait", "landscape"])
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_pictures_print_at_150_dpi_or_more_at_full_working_resolution(paper, orientation):
+    puzzles = real_puzzles()
+    worksheet = build_worksheet(puzzles, options=WorksheetOptions(paper=paper, orientation=orientation, answers="end"))
+    from_pdf = pdf_images(worksheet.pdf)
+    assert sum(len(p) for p in from_pdf) == len(worksheet.placements) == 3 * len(puzzles)
+    for placement in worksheet.placements:
+        on_page = from_pdf[placement.page]
+        match = min(on_page, key=lambda i: abs(i["x_pt"] * MM_PER_PT - placement.x_mm))
+        puzzle = worksheet.puzzles[placement.puzzle - 1]
+        # Embedded at the full working resolution: never upsampled, never thinned out.
+        assert (match["width_px"], match["height_px"]) == (puzzle.width, puzzle.height)
+        assert match["width_pt"] * MM_PER_PT == pytest.approx(placement.width_mm, abs=0.05)
+        assert match["dpi"] >= MIN_PRINT_DPI
+        assert placement.dpi >= MIN_PRINT_DPI
+
+
+def test_big_pictures_fill_the_page_and_keep_one_scale():
+    # A 1800 px picture is not held back by the resolution limit: it grows until the page stops it.
+    puzzle = synthetic_puzzle(1800, 1200)
+    for orientation in ("portrait", "landscape"):
+        worksheet = build_worksheet([puzzle], options=WorksheetOptions(orientation=orientation, answers="none"))
+        a, b = worksheet.placements
+        assert (a.width_mm, a.height_mm) == pytest.approx((b.width_mm, b.height_mm))  # equal scale
+        assert a.dpi > MIN_PRINT_DPI + 5
+        page_w, page_h = worksheet.options.page_size_mm
+        if orientation == "portrait":
+            assert b.y_mm > a.y_mm + a.height_mm  # stacked
+            assert a.height_mm + b.height_mm > 0.6 * (page_h - 2 * PAGE_MARGIN_MM)
+        else:
+            assert b.x_mm > a.x_mm + a.width_mm  # side by side
+            assert a.width_mm + b.width_mm > 0.9 * (page_w - 2 * PAGE_MARGIN_MM)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    width=st.integers(160, 2048),
+    aspect=st.floats(0.25, 4.0),
+    paper=st.sampled_from(["a4", "letter"]),
+    orientation=st.sampled_from(["portrait", "landscape"]),
+)
+def test_layout_of_any_picture_shape_keeps_margins_resolution_and_no_overlap(width, aspect, paper, orientation):
+    height = int(np.clip(round(width / aspect), 160, 2048))
+    puzzle = synthetic_puzzle(width, height, n=2)
+    worksheet = build_worksheet([puzzle], options=WorksheetOptions(paper=paper, orientation=orientation))
+    page_w, page_h = worksheet.options.page_size_mm
+    boxes = [placement_box(p) for p in worksheet.placements]
+    for placement, (x, y, w, h) in zip(worksheet.placements, boxes, strict=True):
+        assert placement.dpi >= MIN_PRINT_DPI
+        assert x >= PAGE_MARGIN_MM - 1e-6 and y >= PAGE_MARGIN_MM - 1e-6
+        assert x + w <= page_w - PAGE_MARGIN_MM + 1e-6 and y + h <= page_h - PAGE_MARGIN_MM + 1e-6
+    (ax, ay, aw, ah), (bx, by, bw, bh) = boxes[:2]
+    assert ax + aw <= bx or bx + bw <= ax or ay + ah <= by or by + bh <= ay  # the two pictures do not overlap
+    # Nothing at all (text, lines, boxes) is drawn in the 12 mm every printer may not reach.
+    for ops in worksheet._pages:
+        for op in ops:
+            xs = [getattr(op, a) for a in ("x", "x1", "x2") if hasattr(op, a)]
+            ys = [getattr(op, a) for a in ("y", "y1", "y2") if hasattr(op, a)]
+            if hasattr(op, "cx"):
+                xs += [op.cx - op.r, op.cx + op.r]
+                ys += [op.cy - op.r, op.cy + op.r]
+            assert all(12.0 <= v <= page_w - 12.0 for v in xs)
+            assert all(12.0 <= v <= page_h - 12.0 for v in ys)
+
+
+@needs_pdftoppm
+def test_rendered_pages_show_both_pictures_where_the_layout_put_them_and_nothing_in_the_margins():
+    puzzle = real_puzzles()[1]
+    worksheet = build_worksheet([puzzle], options=WorksheetOptions(answers="after"))
+    dpi = 100
+    page = worksheet.render_page(0, dpi=dpi)
+    save_artifact("worksheet-first-page.png", page)
+    original, modified = (p for p in worksheet.placements if p.page == 0)
+    assert original.y_mm + original.height_mm < modified.y_mm  # portrait: original above, modified below
+    for placement, picture in ((original, puzzle.original), (modified, puzzle.modified)):
+        expected, inside = on_page(picture, placement_box(placement), page.shape, dpi)
+        assert similarity(page, expected, inside) > 0.98, f"the {placement.role} picture is not where it belongs"
+        assert np.abs(page[inside] - expected[inside]).mean() < 5
+        # The check can fail: the same picture 4 mm off does not match.
+        x, y, w, h = placement_box(placement)
+        shifted, inside_shifted = on_page(picture, (x + 4, y, w, h), page.shape, dpi)
+        assert similarity(page, shifted, inside_shifted) < 0.9
+    # Margins: the outer 12 mm of the page are blank paper.
+    m = round(12 * dpi / 25.4)
+    inner = np.zeros(page.shape[:2], bool)
+    inner[m:-m, m:-m] = True
+    assert page[~inner].min() >= 250
+
+
+@needs_pdftoppm
+def test_answer_page_differs_from_the_puzzle_page_inside_the_answer_regions_only():
+    puzzle = real_puzzles()[0]
+    worksheet = build_worksheet([puzzle], options=WorksheetOptions(answers="after"))
+    dpi = 150
+    puzzle_page = worksheet.render_page(0, dpi=dpi)
+    answer_page = worksheet.render_page(1, dpi=dpi)
+    save_artifact("worksheet-answer-page.png", answer_page)
+    modified_box = placement_box(next(p for p in worksheet.placements if p.role == "modified"))
+    answer_box = placement_box(next(p for p in worksheet.placements if p.role == "answers"))
+    # The puzzle page shows the plain modified picture; the answer page the marked one.
+    plain, inside = on_page(puzzle.modified, modified_box, puzzle_page.shape, dpi)
+    assert np.abs(puzzle_page[inside] - plain[inside]).mean() < 5
+    marked, inside = on_page(puzzle.draw_answers(), answer_box, answer_page.shape, dpi)
+    assert np.abs(answer_page[inside] - marked[inside]).mean() < 5
+    # Where draw_answers drew (rings and numbers) the answer page differs from the plain picture; elsewhere not.
+    plain_there, _ = on_page(puzzle.modified, answer_box, answer_page.shape, dpi)
+    drawn = (np.abs(puzzle.draw_answers().astype(int) - puzzle.modified.astype(int)).max(axis=2) > 60).astype(np.uint8)
+    near = cv2.dilate(drawn, np.ones((9, 9), np.uint8))
+    drawn_mask, _ = on_page(np.repeat(drawn[..., None] * 255, 3, 2), answer_box, answer_page.shape, dpi)
+    near_mask, _ = on_page(np.repeat(near[..., None] * 255, 3, 2), answer_box, answer_page.shape, dpi)
+    difference = np.abs(answer_page - plain_there).mean(axis=2)
+    marks = inside & (drawn_mask[..., 0] > 200)
+    away = inside & (near_mask[..., 0] == 0)
+    assert difference[marks].mean() > 40, "the answer marks do not show on the answer page"
+    assert difference[away].mean() < 4, "the answer page changed the picture away from the answers"
+    # Every difference has its own mark around it.
+    k = dpi / 25.4
+    scale = answer_box[2] / puzzle.width
+    for d in puzzle.differences:
+        (cx, cy), radius = marker_circle(d, shape=puzzle.shape)
+        px, py, r = (answer_box[0] + cx * scale) * k, (answer_box[1] + cy * scale) * k, radius * scale * k
+        yy, xx = np.mgrid[0 : answer_page.shape[0], 0 : answer_page.shape[1]]
+        ring = inside & (np.abs(np.hypot(xx - px, yy - py) - r) < 2)
+        assert difference[ring].mean() > 30, f"difference {d.id} has no ring around it"
+
+
+@needs_pdftoppm
+def test_grayscale_prints_no_colour_anywhere_and_colour_mode_does():
+    puzzles = real_puzzles()[:2]
+    gray = build_worksheet(puzzles, options=WorksheetOptions(grayscale=True, answers="after"))
+    for colorspace in (i["colorspace"] for page in pdf_images(gray.pdf) for i in page):
+        assert colorspace == "/DeviceGray"
+    for page in range(gray.page_count):
+        rendered = gray.render_page(page, dpi=50).astype(int)
+        spread = rendered.max(axis=2) - rendered.min(axis=2)
+        assert spread.max() <= 3, f"page {page + 1} has colour (R, G, B differ by {spread.max()})"
+    colour = build_worksheet(puzzles, options=WorksheetOptions(answers="after"))
+    rendered = colour.render_page(1, dpi=50).astype(int)
+    assert (rendered.max(axis=2) - rendered.min(axis=2)).max() > 60
+
+
+def test_gray_keeps_lightness_so_print_safe_differences_stay_visible_on_paper():
+    puzzle = real_puzzles()[1]  # made print-safe
+    assert puzzle.settings["print_safe"]
+    gray_original, gray_modified = to_print_gray(puzzle.original), to_print_gray(puzzle.modified)
+    assert gray_original.shape == puzzle.shape and gray_original.dtype == np.uint8
+    lightness = rgb_to_lab(puzzle.original)[..., 0]
+    gray_lightness = rgb_to_lab(np.repeat(gray_original[..., None], 3, axis=2))[..., 0]
+    assert np.abs(lightness - gray_lightness).max() < 1.0  # L* survives the conversion
+    for d in puzzle.differences:
+        a = rgb_to_lab(np.repeat(gray_original[..., None], 3, axis=2))[..., 0][d.mask]
+        b = rgb_to_lab(np.repeat(gray_modified[..., None], 3, axis=2))[..., 0][d.mask]
+        assert np.abs(a - b).mean() >= limits.MIN_PRINT_SAFE_DELTA_L - 0.5
+    assert to_print_gray(puzzle.original) is not puzzle.original  # the input is untouched
+    assert not puzzle.original.flags.writeable
+
+
+def test_weak_in_gray_names_the_differences_that_may_vanish_in_gray():
+    worksheet = build_worksheet([synthetic_puzzle(320, 240), synthetic_puzzle(320, 240)])
+    assert worksheet.weak_in_gray() == [(1, [1]), (2, [1])]
+
+
+# --- previews -------------------------------------------------------------------------------------------
+@needs_pdftoppm
+def test_pillow_preview_draws_the_same_layout_as_the_pdf():
+    worksheet = build_worksheet(real_puzzles()[:2], titles=["House", "Cat"], options=WorksheetOptions(answers="end"))
+    for page in range(worksheet.page_count):
+        real = worksheet.render_page(page, dpi=40, renderer="pdftoppm").astype(np.float64)
+        drawn = worksheet.render_page(page, dpi=40, renderer="pillow").astype(np.float64)
+        assert real.shape == drawn.shape
+        assert np.abs(real - drawn).mean() < 6, f"page {page + 1}: the preview does not match the PDF"
+
+
+def test_render_page_refuses_bad_pages_and_renderers():
+    worksheet = build_worksheet([synthetic_puzzle(320, 240)], options=WorksheetOptions(answers="none"))
+    with pytest.raises(InvalidInputError, match="no page 3"):
+        worksheet.render_page(3)
+    with pytest.raises(InvalidInputError, match="renderer 'gs'"):
+        worksheet.render_page(0, renderer="gs")
+    with pytest.raises(InvalidInputError, match="20 to 300 dpi"):
+        worksheet.render_page(0, dpi=1000)
+    picture = worksheet.render_page(0, dpi=30, renderer="pillow")
+    assert picture.dtype == np.uint8 and picture.shape == (round(297 * 30 / 25.4), round(210 * 30 / 25.4), 3)
+
+
+def test_progress_reports_every_page():
+    calls = []
+    worksheet = build_worksheet(
+        [synthetic_puzzle(320, 240)] * 3, progress=lambda stage, done, total: calls.append((stage, done, total))
+    )
+    assert calls == [("pages", i, worksheet.page_count) for i in range(1, worksheet.page_count + 1)]
+
+
+# --- fonts and Japanese --------------------------------------------------------------------------------
+def no_cjk_font(sample, **_):
+    return find_cjk_fonts(sample, env_value="", known=(), use_fontconfig=False)
+
+
+def test_missing_cjk_font_is_a_clear_error_not_empty_boxes(monkeypatch):
+    monkeypatch.setattr("spotdiff_core.worksheet.find_cjk_fonts", no_cjk_font)
+    with pytest.raises(BackendUnavailableError, match=r"no(ne is installed| CJK).*fonts-noto-cjk.*SPOTDIFF_CJK_FONT"):
+        make_worksheet([synthetic_puzzle(320, 240)], options=WorksheetOptions(lang="ja"))
+
+
+def test_cjk_font_from_the_environment_must_exist_and_have_the_glyphs(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPOTDIFF_CJK_FONT", str(tmp_path / "nope.ttf"))
+    with pytest.raises(BackendUnavailableError, match=r"SPOTDIFF_CJK_FONT names '.*nope.ttf', which is not a file"):
+        find_cjk_fonts("まちがい")
+    latin = find_latin_fonts()
+    if latin.builtin:
+        pytest.skip("no Latin TrueType font installed to stand in for a font without Japanese glyphs")
+    monkeypatch.setenv("SPOTDIFF_CJK_FONT", str(latin.regular.path))
+    with pytest.raises(BackendUnavailableError, match=r"has no glyphs for"):
+        find_cjk_fonts("まちがい")
+
+
+def test_fontconfig_lookup_finds_a_font_when_the_known_paths_do_not(monkeypatch):
+    if shutil.which("fc-list") is None or not cjk_font_available():
+        pytest.skip("needs fontconfig and an installed CJK font")
+    fonts = find_cjk_fonts("まちがいさがし", env_value="", known=(), use_fontconfig=True)
+    assert fonts.covers("まちがいを 5 こ さがそう")
+
+
+@needs_cjk
+def test_japanese_pack_has_extractable_japanese_text():
+    puzzles = real_puzzles()
+    worksheet = build_worksheet(
+        puzzles, options=WorksheetOptions(lang="ja", answers="after"), titles=["いえ", "ねこ", ""]
+    )
+    cover = squeeze(pdf_text(worksheet.pdf, 0))
+    assert "まちがいさがしドリル" in cover and "いえ" in cover and "ねこ" in cover and "むずかしい" in cover
+    for index, page in enumerate(worksheet.pages_of_kind("puzzle")):
+        text = squeeze(pdf_text(worksheet.pdf, page))
+        assert squeeze(instruction_text("ja", len(puzzles[index]))) in text
+        if HAS_PDFTOPPM:  # poppler-utils: pdftotext reads the instruction exactly, spaces and all
+            assert instruction_text("ja", len(puzzles[index])) in poppler_text(worksheet.pdf, page)
+        assert "なまえ" in text and "ひづけ" in text
+    assert "こたえ" in squeeze(pdf_text(worksheet.pdf, worksheet.pages_of_kind("answers")[0]))
+    if HAS_PDFTOPPM:
+        save_artifact("worksheet-ja-first-puzzle.png", worksheet.render_page(1, dpi=60))
+    # The Pillow preview draws Japanese with the same font (no empty boxes, no crash).
+    preview = worksheet.render_page(1, dpi=40, renderer="pillow")
+    assert preview.shape[2] == 3
+
+
+@needs_cjk
+def test_english_titles_with_japanese_characters_use_the_cjk_font():
+    worksheet = build_worksheet([synthetic_puzzle(320, 240)], titles=["ねこ cat"])
+    assert "ねこcat" in squeeze(pdf_text(worksheet.pdf, 0))
+    assert "CJK" in worksheet.fonts
+
+
+def test_english_titles_without_a_cjk_font_print_question_marks_not_empty_boxes(monkeypatch):
+    monkeypatch.setattr("spotdiff_core.worksheet.find_cjk_fonts", no_cjk_font)
+    worksheet = build_worksheet([synthetic_puzzle(320, 240)], titles=["ねこ cat"])
+    assert "?? cat" in pdf_text(worksheet.pdf, 0)
+
+
+def test_worksheet_result_describes_itself():
+    worksheet = build_worksheet([synthetic_puzzle(320, 240)], titles=["  a\nb\x00c  "])
+    assert isinstance(worksheet, Worksheet)
+    assert worksheet.titles == ("a b c",)
+    assert worksheet.page_count == 2 and worksheet.min_dpi >= MIN_PRINT_DPI
+    assert worksheet.pdf.startswith(b"%PDF-")
+    with pytest.raises(InvalidInputError, match="page kind 'back'"):
+        worksheet.pages_of_kind("back")
