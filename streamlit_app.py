@@ -1,7 +1,31 @@
-"""Entry point of the Streamlit app (minimal until the app issue lands)."""
+"""Entry point of the Streamlit app: page config, language, and navigation over the pages in pages/."""
+
+from __future__ import annotations
 
 import streamlit as st
 
-st.set_page_config(page_title="Spot the difference studio", page_icon="🔍", layout="wide")
-st.title("Spot the difference studio")
-st.write("The app pages are being built; use `python -m spotdiff_core generate` meanwhile.")
+from spotdiff_app.i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, LANGUAGES, t
+from spotdiff_app.navigation import app_pages
+
+st.set_page_config(page_title="Spot the difference studio", page_icon=":material/search:", layout="wide")
+
+if LANGUAGE_KEY not in st.session_state:
+    # First run of the session: ?lang=ja opens the app in Japanese; the session remembers the choice after that.
+    requested = st.query_params.get(LANGUAGE_KEY)
+    st.session_state[LANGUAGE_KEY] = requested if requested in LANGUAGES else DEFAULT_LANGUAGE
+
+with st.sidebar:
+    language = st.selectbox(
+        "Language / 言語", options=list(LANGUAGES), format_func=LANGUAGES.__getitem__, key=LANGUAGE_KEY
+    )
+if st.query_params.get(LANGUAGE_KEY, DEFAULT_LANGUAGE) != language:
+    st.query_params[LANGUAGE_KEY] = language  # keeps the URL shareable in the chosen language
+
+page = st.navigation(app_pages(), position="top")
+st.set_page_config(page_title=f"{page.title} · {t('app_title')}")
+
+with st.sidebar:
+    st.caption(t("app_tagline"))
+    st.caption(":material/lock: " + t("sidebar_privacy"))
+
+page.run()

@@ -1,0 +1,355 @@
+"""Create page: pick a picture, choose settings, make the puzzle, review it, replace differences, download."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from spotdiff_app import pictures, state
+from spotdiff_app.drawing import answer_key, png_bytes
+from spotdiff_app.i18n import t
+from spotdiff_app.messages import show_error
+from spotdiff_app.navigation import has_worksheet_page, run_through_entry_script
+from spotdiff_app.settings import WORKING_SIZES, CreateSettings, parse_seed
+from spotdiff_core import INPAINTERS, SEGMENTERS, limits, puzzle_to_zip_bytes
+from spotdiff_core.errors import SpotDiffError
+from spotdiff_core.samples import SAMPLES
+
+ACTION_KEY = "create_action"  # a button asks, the page does it where its progress can be shown
+PERSIST = "session"  # settings survive a visit to the Play page
+
+
+def request(action: str, difference_id: int | None = None) -> None:
+    st.session_state[ACTION_KEY] = (action, difference_id)
+
+
+def forget_upload(source: str, key: str) -> None:
+    # The user removed the file (x on the uploader): forget it too, rather than reviving it.
+    if st.session_state.get(key) is None:
+        pictures.forget(source)
+
+
+def backend_choice(label: str, registry, key: str) -> str:
+    """A select box over a backend registry; says which one auto picks and which cannot run here."""
+    described = {name: availability for name, availability, _cls in registry.describe()}
+    try:
+        auto_name = registry.resolve("auto").name
+    except SpotDiffError:
+        auto_name = "—"
+
+    def label_of(name: str) -> str:
+        if name == "auto":
+            return t("backend_auto", name=auto_name)
+        if described[name].available:
+            return t("backend_option", name=name)
+        return t("backend_option_unavailable", name=name)
+
+    return st.selectbox(label, registry.names(), format_func=label_of, key=key, persist_state=PERSIST)
+
+
+def backend_status(registry) -> None:
+    lines = [
+        t("backend_status_ok" if a.available else "backend_status_missing", name=name, reason=a.reason)
+        for name, a, _cls in registry.describe()
+    ]
+    st.caption("  \n".join(lines))
+
+
+def choose_picture(max_side: int) -> pictures.Picture | None:
+    """The picture source widgets; returns the chosen picture at working size, or None."""
+    source = st.segmented_control(
+        t("source_label"),
+        ["upload", "sample", "camera"],
+        format_func=lambda s: t(f"source_{s}"),
+        default="sample",
+        required=True,
+        key="create_source",
+        persist_state=PERSIST,
+    )
+    try:
+        if source == "sample":
+            key = st.selectbox(
+                t("sample_label"),
+                list(SAMPLES),
+                format_func=lambda k: SAMPLES[k].title,
+                key="create_sample",
+                persist_state=PERSIST,
+            )
+            return pictures.from_sample(key, max_side=max_side)
+        if source == "camera":
+            shot = st.camera_input(
+                t("camera_label"), key="create_camera", on_change=forget_upload, args=("camera", "create_camera")
+            )
+            if shot is not None:
+                return pictures.from_upload("camera", shot, max_side=max_side)
+            return pictures.remembered("camera", max_side=max_side)
+        uploaded = st.file_uploader(
+            t("upload_label"),
+            type=list(pictures.UPLOAD_TYPES),
+            help=t("upload_help", mb=limits.MAX_UPLOAD_BYTES // 2**20),
+            max_upload_size=limits.MAX_UPLOAD_BYTES // 2**20,
+            key="create_upload",
+            on_change=forget_upload,
+            args=("upload", "create_upload"),
+        )
+        if uploaded is not None:
+            return pictures.from_upload("upload", uploaded, max_side=max_side)
+        return pictures.remembered("upload", max_side=max_side)
+    except SpotDiffError as error:
+        show_error(error)
+        return None
+
+
+def read_settings() -> CreateSettings | None:
+    """The settings widgets; None (with a message shown) when they cannot make a puzzle."""
+    n_differences = st.slider(
+        t("n_differences_label"),
+        limits.MIN_DIFFERENCES,
+        limits.MAX_DIFFERENCES,
+        limits.DEFAULT_DIFFERENCES,
+        key="create_n",
+        persist_state=PERSIST,
+    )
+    difficulty = st.segmented_control(
+        t("difficulty_label"),
+        list(limits.DIFFICULTIES),
+        format_func=lambda d: t(f"difficulty_{d}"),
+        default="normal",
+        required=True,
+        help=t("difficulty_help"),
+        key="create_difficulty",
+        persist_state=PERSIST,
+    )
+    kinds = st.pills(
+        t("kinds_label"),
+        list(limits.KINDS),
+        selection_mode="multi",
+        format_func=lambda k: t(f"kind_{k}"),
+        default=list(limits.KINDS),
+        help=t("kinds_help"),
+        key="create_kinds",
+        width="stretch",
+        persist_state=PERSIST,
+    )
+    print_safe = st.toggle(
+        t("print_safe_label"), help=t("print_safe_help"), key="create_print_safe", persist_state=PERSIST
+    )
+    with st.expander(t("advanced_label")):
+        seed_text = st.text_input(
+            t("seed_label"),
+            placeholder=t("seed_placeholder"),
+            help=t("seed_help"),
+            key="create_seed",
+            persist_state=PERSIST,
+        )
+        max_side = st.select_slider(
+            t("working_size_label"),
+            WORKING_SIZES,
+            value=limits.DEFAULT_MAX_SIDE,
+            help=t("working_size_help"),
+            key="create_max_side",
+            persist_state=PERSIST,
+        )
+        segmenter = backend_choice(t("segmenter_label"), SEGMENTERS, "create_segmenter")
+        backend_status(SEGMENTERS)
+        inpainter = backend_choice(t("inpainter_label"), INPAINTERS, "create_inpainter")
+        backend_status(INPAINTERS)
+    if not kinds:
+        st.warning(t("kinds_empty"))
+        return None
+    try:
+        seed = parse_seed(seed_text)
+    except SpotDiffError as error:
+        show_error(error)
+        return None
+    return CreateSettings(
+        n_differences=n_differences,
+        difficulty=difficulty,
+        kinds=tuple(kinds),
+        print_safe=print_safe,
+        seed=seed,
+        segmenter=segmenter,
+        inpainter=inpainter,
+        max_side=max_side,
+    )
+
+
+def run_action(action: tuple[str, int | None], picture: pictures.Picture | None, settings: CreateSettings) -> None:
+    """Generate, regenerate or replace, showing progress by stage; the result becomes the session's puzzle."""
+    kind, difference_id = action
+    puzzle = state.get_puzzle()
+    bar = st.progress(0.0, text=t("stage_segmenting"))
+
+    def progress(stage: str, fraction: float) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=t(f"stage_{stage}"))
+
+    started = time.perf_counter()
+    try:
+        pipeline = state.cached_pipeline(settings.segmenter, settings.inpainter)
+        if kind == "replace" and puzzle is not None:
+            new = pipeline.replace_difference(puzzle, difference_id, progress=progress)
+            notice = t("replaced_in", id=difference_id, seconds=time.perf_counter() - started)
+            info = state.puzzle_info()
+        elif kind == "regenerate" and puzzle is not None:
+            stored = puzzle.settings
+            new = pipeline.generate(
+                puzzle.original,
+                n_differences=len(puzzle),
+                difficulty=stored.get("difficulty", settings.difficulty),
+                kinds=stored.get("kinds") or settings.kinds,
+                print_safe=bool(stored.get("print_safe", settings.print_safe)),
+                max_side=max(puzzle.shape),
+                progress=progress,
+            )
+            notice = t("generated_in", n=len(new), seconds=time.perf_counter() - started)
+            info = state.puzzle_info()
+        elif kind == "generate" and picture is not None:
+            new = pipeline.generate(picture.image, progress=progress, **settings.generate_kwargs())
+            notice = t("generated_in", n=len(new), seconds=time.perf_counter() - started)
+            info = {"origin": "create", "name": picture.name, "credit": picture.credit}
+        else:
+            return
+    except SpotDiffError as error:
+        bar.empty()
+        show_error(error)
+        return
+    bar.empty()
+    state.set_puzzle(new, **info)
+    state.set_notice(notice)
+
+
+def review(settings: CreateSettings) -> None:
+    """The current puzzle: both pictures, answers, the list of differences, replace, regenerate, downloads."""
+    puzzle = state.get_puzzle()
+    if puzzle is None:
+        return
+    st.divider()
+    st.subheader(t("step_review"))
+    st.caption(
+        t(
+            "review_caption",
+            width=puzzle.width,
+            height=puzzle.height,
+            n=len(puzzle),
+            difficulty=t(f"difficulty_{puzzle.settings.get('difficulty', 'normal')}"),
+            seed=puzzle.seed,
+            segmenter=puzzle.backends.get("segmenter", "?"),
+            inpainter=puzzle.backends.get("inpainter", "?"),
+        )
+    )
+    notice = state.pop_notice()
+    if notice:
+        st.success(notice, icon=":material/check_circle:")
+    show_answers = st.toggle(t("answers_toggle"), help=t("answers_help"), key="create_answers")
+    left, right = st.columns(2)
+    left.image(puzzle.original, caption=t("original_caption"), width="stretch")
+    right.image(answer_key(puzzle) if show_answers else puzzle.modified, caption=t("modified_caption"), width="stretch")
+
+    st.markdown(f"##### {t('differences_title')}")
+    for d in puzzle.differences:
+        row, button = st.columns([6, 1], vertical_alignment="center")
+        row.markdown(
+            t(
+                "difference_row",
+                id=d.id,
+                kind=t(f"kind_{d.kind}"),
+                area=d.area_fraction * 100,
+                contrast=d.contrast,
+            )
+        )
+        button.button(
+            t("replace_button"),
+            key=f"create_replace_{d.id}",
+            help=t("replace_help"),
+            icon=":material/refresh:",
+            on_click=request,
+            args=("replace", d.id),
+            width="stretch",
+        )
+    st.button(
+        t("regenerate_button"),
+        key="create_regenerate",
+        help=t("regenerate_help"),
+        icon=":material/casino:",
+        on_click=request,
+        args=("regenerate",),
+    )
+
+    st.markdown(f"##### {t('downloads_title')}")
+    name = f"spotdiff-{puzzle.seed}"
+    with st.container(horizontal=True):
+        st.download_button(
+            t("download_bundle"),
+            data=lambda: puzzle_to_zip_bytes(puzzle),
+            file_name=f"{name}.zip",
+            mime="application/zip",
+            help=t("download_bundle_help"),
+            icon=":material/folder_zip:",
+            on_click="ignore",
+            key="create_download_bundle",
+            type="primary",
+        )
+        st.download_button(
+            t("download_modified"),
+            data=lambda: png_bytes(puzzle.modified),
+            file_name=f"{name}-modified.png",
+            mime="image/png",
+            icon=":material/image:",
+            on_click="ignore",
+            key="create_download_modified",
+        )
+        st.download_button(
+            t("download_answers"),
+            data=lambda: png_bytes(answer_key(puzzle)),
+            file_name=f"{name}-answers.png",
+            mime="image/png",
+            icon=":material/key:",
+            on_click="ignore",
+            key="create_download_answers",
+        )
+    with st.container(horizontal=True):
+        st.page_link("pages/play.py", label=t("play_now"), icon=":material/sports_esports:")
+        if has_worksheet_page():
+            st.page_link("pages/worksheet.py", label=t("make_worksheet"), icon=":material/print:")
+
+
+run_through_entry_script()
+st.title(t("create_title"))
+st.caption(t("create_intro"))
+
+picture_column, settings_column = st.columns([5, 4], gap="large")
+with settings_column:
+    st.subheader(t("step_settings"))
+    settings = read_settings()
+with picture_column:
+    st.subheader(t("step_picture"))
+    picture = choose_picture(
+        settings.max_side if settings else st.session_state.get("create_max_side", limits.DEFAULT_MAX_SIDE)
+    )
+    if picture is None:
+        st.info(t("picture_missing"), icon=":material/image:")
+    else:
+        st.image(picture.image, width="stretch")
+        caption = t("picture_caption", width=picture.image.shape[1], height=picture.image.shape[0])
+        if picture.credit:
+            caption += " · " + t("sample_credit", credit=picture.credit)
+        st.caption(caption)
+
+with settings_column:
+    st.button(
+        t("generate_button"),
+        type="primary",
+        icon=":material/auto_awesome:",
+        width="stretch",
+        disabled=picture is None or settings is None,
+        on_click=request,
+        args=("generate",),
+        key="create_generate",
+    )
+    action = st.session_state.pop(ACTION_KEY, None)
+    if action is not None and settings is not None:
+        run_action(action, picture, settings)
+
+if settings is not None:
+    review(settings)

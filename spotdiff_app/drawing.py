@@ -1,0 +1,83 @@
+"""Generic drawing for the app's pictures: found/revealed markers, hint circles, miss crosses, PNG bytes."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from spotdiff_core.puzzle import Puzzle, draw_marker
+
+from .game import Game
+
+FOUND_COLOR = (0, 170, 80)
+REVEALED_COLOR = (255, 0, 170)
+HINT_COLOR = (255, 180, 0)
+MISS_COLOR = (230, 30, 30)
+
+
+def line_thickness(shape: tuple[int, int]) -> int:
+    """A stroke width that reads well on a picture of this (H, W) at typical display sizes."""
+    return max(2, round(min(shape) / 250))
+
+
+def draw_dashed_circle(
+    canvas: np.ndarray, center: tuple[int, int], radius: int, *, color: tuple[int, int, int], thickness: int
+) -> None:
+    """A dashed circle with a dark outline on ``canvas`` (H, W, 3) uint8, in place."""
+    # Dashes about 14 px long whatever the radius, but never fewer than 9 of them.
+    dash_degrees = max(6.0, min(20.0, 360.0 * 14 / (2 * math.pi * max(radius, 1))))
+    angle = 0.0
+    while angle < 360.0:
+        end = min(angle + dash_degrees, 360.0)
+        for c, t in (((40, 40, 40), thickness + 2), (color, thickness)):
+            cv2.ellipse(canvas, center, (radius, radius), 0, angle, end, c, t, cv2.LINE_AA)
+        angle += 2 * dash_degrees
+
+
+def draw_cross(canvas: np.ndarray, x: float, y: float, *, color: tuple[int, int, int], thickness: int) -> None:
+    """An X centred on ``(x, y)`` with a white outline on ``canvas`` (H, W, 3) uint8, in place."""
+    arm = max(6, round(min(canvas.shape[:2]) / 40))
+    cx, cy = round(x), round(y)
+    for c, t in (((255, 255, 255), thickness + 3), (color, thickness + 1)):
+        cv2.line(canvas, (cx - arm, cy - arm), (cx + arm, cy + arm), c, t, cv2.LINE_AA)
+        cv2.line(canvas, (cx - arm, cy + arm), (cx + arm, cy - arm), c, t, cv2.LINE_AA)
+
+
+def board_pictures(game: Game, *, miss: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The two pictures of the Play page, (H, W, 3) uint8 each, with the game's marks drawn on both.
+
+    Found differences get a green circle numbered in the order they were found; after "reveal all"
+    the others get a magenta one; an open hint is a dashed circle; ``miss`` (working-size pixels) an X.
+    """
+    puzzle = game.puzzle
+    thickness = line_thickness(puzzle.shape)
+    pictures = []
+    for base in (puzzle.original, puzzle.modified):
+        canvas = np.array(base, copy=True)
+        for number, did in enumerate(game.found, start=1):
+            draw_marker(canvas, puzzle.difference(did), color=FOUND_COLOR, thickness=thickness, number=number)
+        if game.revealed:
+            for number, did in enumerate(game.remaining, start=len(game.found) + 1):
+                draw_marker(canvas, puzzle.difference(did), color=REVEALED_COLOR, thickness=thickness, number=number)
+        if game.hint is not None:
+            draw_dashed_circle(canvas, game.hint.center, game.hint.radius, color=HINT_COLOR, thickness=thickness)
+        if miss is not None:
+            draw_cross(canvas, miss[0], miss[1], color=MISS_COLOR, thickness=thickness)
+        pictures.append(canvas)
+    return pictures[0], pictures[1]
+
+
+def answer_key(puzzle: Puzzle) -> np.ndarray:
+    """The changed picture with every difference outlined and numbered, (H, W, 3) uint8."""
+    return puzzle.draw_answers()
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    """A (H, W, 3) uint8 picture as PNG file bytes (in memory: nothing is written to disk)."""
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(image)).save(buf, format="PNG", compress_level=6)
+    return buf.getvalue()
