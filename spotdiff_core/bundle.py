@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 import json
-import math
+import lzma
 import os
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -107,7 +108,7 @@ def _read_zip(data: bytes) -> dict[str, bytes]:
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise PuzzleFormatError("This file is not a puzzle bundle: it is not a readable .zip file.") from exc
     with zf:
-        infos = [i for i in zf.infolist() if not i.is_dir()]
+        infos = [i for i in zf.infolist() if not i.filename.endswith("/")]  # is_dir() fails on an empty name
         if len(infos) > limits.MAX_BUNDLE_FILES:
             raise PuzzleFormatError(
                 f"The puzzle bundle holds {len(infos)} files; at most {limits.MAX_BUNDLE_FILES} are allowed (MAX_BUNDLE_FILES)."
@@ -133,7 +134,16 @@ def _read_zip(data: bytes) -> dict[str, bytes]:
             try:
                 with zf.open(info) as member:
                     content = member.read(limits.MAX_BUNDLE_MEMBER_BYTES + 1)
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
+            except (
+                zipfile.BadZipFile,
+                OSError,
+                ValueError,
+                EOFError,
+                NotImplementedError,
+                RuntimeError,
+                zlib.error,  # a damaged deflate stream
+                lzma.LZMAError,
+            ) as exc:
                 raise PuzzleFormatError(f"The puzzle bundle is damaged: {base} cannot be read.") from exc
             if len(content) > limits.MAX_BUNDLE_MEMBER_BYTES:
                 raise PuzzleFormatError(_member_too_big(base))
@@ -185,10 +195,17 @@ def _decode_png(data: bytes, name: str, mode: str) -> np.ndarray:
 
 def _number(value: Any, what: str, lo: float, hi: float, *, integer: bool = False) -> float:
     ok = isinstance(value, int) if integer else isinstance(value, (int, float))
-    if isinstance(value, bool) or not ok or not math.isfinite(value) or not lo <= value <= hi:
+    # Comparisons alone refuse NaN and infinity; math.isfinite would overflow on a huge whole number.
+    if isinstance(value, bool) or not ok or not lo <= value <= hi:
         kind = "a whole number" if integer else "a number"
-        raise PuzzleFormatError(f"puzzle.json: {what} must be {kind} from {lo:g} to {hi:g}, not {value!r}.")
+        raise PuzzleFormatError(f"puzzle.json: {what} must be {kind} from {lo:g} to {hi:g}, not {_short(value)}.")
     return value
+
+
+def _short(value: Any) -> str:
+    """A repr short enough for a one-line message (a hostile value can be megabytes long)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _pair(value: Any, what: str, length: int, hi: int) -> tuple[int, ...]:
@@ -222,13 +239,13 @@ def puzzle_from_files(files: dict[str, bytes]) -> Puzzle:
         raise PuzzleFormatError(f"puzzle.json is larger than {limits.MAX_JSON_BYTES // 1024} KiB (MAX_JSON_BYTES).")
     try:
         doc = json.loads(files["puzzle.json"].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # ValueError: also numbers with more than 4300 digits
         raise PuzzleFormatError("puzzle.json is not valid JSON.") from exc
     if not isinstance(doc, dict) or doc.get("format") != FORMAT_NAME:
         raise PuzzleFormatError(f'puzzle.json is not a spotdiff puzzle (its "format" must be "{FORMAT_NAME}").')
     if doc.get("version") != FORMAT_VERSION:
         raise PuzzleFormatError(
-            f"puzzle.json has version {doc.get('version')!r}; this program reads version {FORMAT_VERSION}."
+            f"puzzle.json has version {_short(doc.get('version'))}; this program reads version {FORMAT_VERSION}."
         )
     width = int(_number(doc.get("width"), "width", limits.MIN_IMAGE_SIDE, limits.MAX_MAX_SIDE, integer=True))
     height = int(_number(doc.get("height"), "height", limits.MIN_IMAGE_SIDE, limits.MAX_MAX_SIDE, integer=True))
@@ -262,7 +279,7 @@ def puzzle_from_files(files: dict[str, bytes]) -> Puzzle:
         kind = entry.get("kind")
         if kind not in limits.KINDS:
             raise PuzzleFormatError(
-                f"puzzle.json: difference {did} has unknown kind {kind!r}; known: {', '.join(limits.KINDS)}."
+                f"puzzle.json: difference {did} has unknown kind {_short(kind)}; known: {', '.join(limits.KINDS)}."
             )
         mask = labels == did
         if not mask.any():

@@ -33,8 +33,7 @@ WATCHDOG_S = 600  # a whole fuzz test that runs this long is a hang: dump the st
 MEMORY_BUDGET_MIB = 1_500  # peak RSS may rise at most this much over the RSS at the start of a fuzz test
 MAX_SIDE = 256
 
-# The watchdog fixture wraps the whole test on purpose, so it is function-scoped.
-SUPPRESSED = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
+SUPPRESSED = [HealthCheck.too_slow, HealthCheck.data_too_large]
 CI_SETTINGS = settings(
     max_examples=CI_EXAMPLES,
     deadline=EXAMPLE_DEADLINE_MS,
@@ -266,16 +265,17 @@ def check_load(source: bytes | io.BytesIO, *, max_side: int = MAX_SIDE) -> np.nd
 
 def _both(property_: Callable, strategy: st.SearchStrategy) -> tuple[Callable, Callable]:
     """The same property as a CI test (fixed examples) and a long fuzz_long test."""
-    ci = CI_SETTINGS(given(strategy)(property_))
-    long = pytest.mark.fuzz_long(LONG_SETTINGS(given(strategy)(property_)))
+    guarded = pytest.mark.usefixtures("fuzz_guard")
+    ci = guarded(CI_SETTINGS(given(strategy)(property_)))
+    long = guarded(pytest.mark.fuzz_long(LONG_SETTINGS(given(strategy)(property_))))
     return ci, long
 
 
-def _load_bytes(fuzz_guard, data: bytes) -> None:
+def _load_bytes(data: bytes) -> None:
     check_load(data)
 
 
-def _load_file_object(fuzz_guard, data: bytes) -> None:
+def _load_file_object(data: bytes) -> None:
     check_load(io.BytesIO(data))
 
 
