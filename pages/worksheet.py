@@ -1,0 +1,278 @@
+"""Worksheet page: a printable PDF of the current puzzle, or a pack from uploaded pictures and puzzle files."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from spotdiff_app import state
+from spotdiff_app.i18n import LANGUAGES, current_language, t
+from spotdiff_app.messages import show_error
+from spotdiff_app.pictures import UPLOAD_TYPES
+from spotdiff_app.settings import WORKING_SIZES, parse_seed
+from spotdiff_core import limits
+from spotdiff_core.errors import SpotDiffError
+from spotdiff_core.worksheet import (
+    ANSWER_PLACEMENTS,
+    ORIENTATIONS,
+    PAPER_SIZES_MM,
+    Worksheet,
+    WorksheetOptions,
+    build_pack,
+    is_saved_puzzle,
+)
+
+PERSIST = "session"  # choices survive a visit to another page
+# The last PDF made, in memory only: a plain dict (a class defined in this script would be a new class on every
+# rerun, so isinstance checks on an older result would fail): worksheet, signature, previews, seconds.
+RESULT_KEY = "worksheet_result"
+PREVIEW_DPI = 70
+
+
+def choose_source() -> str:
+    has_puzzle = state.get_puzzle() is not None
+    return st.segmented_control(
+        t("ws_source_label"),
+        ["current", "files"],
+        format_func=lambda s: t(f"ws_source_{s}"),
+        default="current" if has_puzzle else "files",
+        required=True,
+        key="ws_source",
+    )
+
+
+def current_puzzle_inputs() -> tuple[list, list[str] | None, tuple] | None:
+    """The session's puzzle as the only pack item, with its title; None (and a hint) when there is none."""
+    puzzle = state.get_puzzle()
+    if puzzle is None:
+        st.info(t("ws_no_puzzle"), icon="🧩")
+        st.page_link("pages/create.py", label=t("nav_create"), icon="🎨")
+        return None
+    st.caption(
+        t(
+            "ws_current_caption",
+            n=len(puzzle),
+            difficulty=t(f"difficulty_{puzzle.settings.get('difficulty', 'normal')}"),
+            width=puzzle.width,
+            height=puzzle.height,
+            seed=puzzle.seed,
+        )
+    )
+    title = st.text_input(
+        t("ws_title_label"), placeholder=t("ws_title_placeholder"), key="ws_title", persist_state=PERSIST
+    )
+    return [puzzle], [title], ("current", id(puzzle), title)
+
+
+def uploaded_inputs() -> tuple[list, None, tuple] | None:
+    """Uploaded pictures and puzzle files as (name, bytes) pack items; None (and a hint) when unusable."""
+    uploads = st.file_uploader(
+        t("ws_upload_label"),
+        type=[*UPLOAD_TYPES, "zip"],
+        accept_multiple_files=True,
+        help=t("ws_upload_help", n=limits.MAX_PACK_PUZZLES),
+        max_upload_size=limits.MAX_BUNDLE_BYTES // 2**20,
+        key="ws_uploads",
+    )
+    if not uploads:
+        st.info(t("ws_upload_missing"), icon="📄")
+        return None
+    if len(uploads) > limits.MAX_PACK_PUZZLES:
+        st.error(t("ws_too_many", max=limits.MAX_PACK_PUZZLES, n=len(uploads)), icon="⚠️")
+        return None
+    # Read in memory only: nothing of the user's files touches the server's disk.
+    items = [(f.name, f.getvalue()) for f in uploads]
+    return items, None, ("files", tuple(f.file_id for f in uploads))
+
+
+def generation_settings(any_picture: bool) -> dict | None:
+    """How to make puzzles from uploaded pictures; None (with a message) for an invalid seed."""
+    with st.expander(t("ws_generation_label"), expanded=any_picture):
+        n_differences = st.slider(
+            t("n_differences_label"),
+            limits.MIN_DIFFERENCES,
+            limits.MAX_DIFFERENCES,
+            limits.DEFAULT_DIFFERENCES,
+            key="ws_n",
+            persist_state=PERSIST,
+        )
+        difficulty = st.segmented_control(
+            t("difficulty_label"),
+            list(limits.DIFFICULTIES),
+            format_func=lambda d: t(f"difficulty_{d}"),
+            default="normal",
+            required=True,
+            help=t("difficulty_help"),
+            key="ws_difficulty",
+            persist_state=PERSIST,
+        )
+        print_safe = st.toggle(
+            t("print_safe_label"), help=t("print_safe_help"), key="ws_print_safe", persist_state=PERSIST
+        )
+        max_side = st.select_slider(
+            t("working_size_label"),
+            WORKING_SIZES,
+            value=limits.DEFAULT_MAX_SIDE,
+            help=t("working_size_help"),
+            key="ws_max_side",
+            persist_state=PERSIST,
+        )
+        seed_text = st.text_input(
+            t("seed_label"), placeholder=t("seed_placeholder"), help=t("ws_seed_help"), key="ws_seed"
+        )
+    try:
+        seed = parse_seed(seed_text)
+    except SpotDiffError as error:
+        show_error(error)
+        return None
+    return {
+        "n_differences": n_differences,
+        "difficulty": difficulty,
+        "print_safe": print_safe,
+        "max_side": max_side,
+        "seed": seed,
+    }
+
+
+def read_options() -> WorksheetOptions:
+    """The page-layout widgets."""
+    paper_column, orientation_column = st.columns(2)
+    paper = paper_column.segmented_control(
+        t("ws_paper_label"),
+        list(PAPER_SIZES_MM),
+        format_func=lambda p: t(f"ws_paper_{p}"),
+        default="a4",
+        required=True,
+        key="ws_paper",
+        persist_state=PERSIST,
+    )
+    orientation = orientation_column.segmented_control(
+        t("ws_orientation_label"),
+        list(ORIENTATIONS),
+        format_func=lambda o: t(f"ws_orientation_{o}"),
+        default="portrait",
+        required=True,
+        key="ws_orientation",
+        persist_state=PERSIST,
+    )
+    answers_column, lang_column = st.columns(2)
+    answers = answers_column.segmented_control(
+        t("ws_answers_label"),
+        list(ANSWER_PLACEMENTS),
+        format_func=lambda a: t(f"ws_answers_{a}"),
+        default="end",
+        required=True,
+        key="ws_answers",
+        persist_state=PERSIST,
+    )
+    lang = lang_column.segmented_control(
+        t("ws_lang_label"),
+        list(LANGUAGES),
+        format_func=LANGUAGES.__getitem__,
+        default=current_language(),
+        required=True,
+        key="ws_lang",
+        persist_state=PERSIST,
+    )
+    grayscale = st.toggle(
+        t("ws_grayscale_label"), help=t("ws_grayscale_help"), key="ws_grayscale", persist_state=PERSIST
+    )
+    return WorksheetOptions(paper=paper, orientation=orientation, answers=answers, grayscale=grayscale, lang=lang)
+
+
+def make(items: list, titles: list[str] | None, options: WorksheetOptions, generation: dict, signature: tuple) -> None:
+    """One call into the library, with a progress bar; the result is kept in the session (memory only)."""
+    bar = st.progress(0.0, text=t("ws_progress_start"))
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "puzzles":
+            bar.progress(0.85 * done / total, text=t("ws_progress_puzzles", done=done, total=total))
+        else:
+            bar.progress(0.85 + 0.15 * done / total, text=t("ws_progress_pages", done=done, total=total))
+
+    pictures_to_make = not all(is_saved_puzzle(i) for i in items)
+    started = time.perf_counter()
+    try:
+        worksheet = build_pack(
+            items,
+            options=options,
+            titles=titles,
+            pipeline=state.cached_pipeline() if pictures_to_make else None,
+            progress=progress,
+            **generation,
+        )
+        previews = []
+        for key, pages in (
+            ("ws_preview_first", [0]),
+            ("ws_preview_puzzle", worksheet.pages_of_kind("puzzle")[:1] if worksheet.page_kinds[0] == "cover" else []),
+            ("ws_preview_answers", worksheet.pages_of_kind("answers")[:1]),
+        ):
+            for page in pages:
+                previews.append((key, worksheet.render_page(page, dpi=PREVIEW_DPI)))
+    except SpotDiffError as error:
+        bar.empty()
+        show_error(error)
+        return
+    bar.empty()
+    st.session_state[RESULT_KEY] = {
+        "worksheet": worksheet,
+        "signature": signature,
+        "previews": tuple(previews),  # (caption key, (H, W, 3) uint8 picture)
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def show_result(result: dict, signature: tuple) -> None:
+    worksheet = result["worksheet"]
+    st.divider()
+    if result["signature"] != signature:
+        st.warning(t("ws_stale"), icon="🔄")
+    st.success(
+        t("ws_made", pages=worksheet.page_count, seconds=result["seconds"], dpi=worksheet.min_dpi),
+        icon="✅",
+    )
+    if worksheet.options.grayscale:
+        for number, ids in worksheet.weak_in_gray():
+            st.warning(t("ws_weak_in_gray", number=number, ids=", ".join(map(str, ids))), icon="🖨️")
+    st.download_button(
+        t("ws_download"),
+        data=worksheet.pdf,
+        file_name="spotdiff-worksheet.pdf" if len(worksheet.puzzles) == 1 else "spotdiff-pack.pdf",
+        mime="application/pdf",
+        icon="📄",
+        type="primary",
+        on_click="ignore",
+        key="ws_download",
+    )
+    columns = st.columns(max(2, len(result["previews"])))
+    for column, (key, picture) in zip(columns, result["previews"], strict=False):
+        column.image(picture, caption=t(key), width="stretch")
+
+
+st.title("🖨️ " + t("ws_title"))
+st.caption(t("ws_intro"))
+
+inputs_column, options_column = st.columns([3, 2], gap="large")
+with inputs_column:
+    st.subheader(t("ws_step_puzzles"))
+    source = choose_source()
+    chosen = current_puzzle_inputs() if source == "current" else uploaded_inputs()
+    generation: dict | None = {}
+    if source == "files":
+        any_picture = chosen is not None and not all(is_saved_puzzle(i) for i in chosen[0])
+        generation = generation_settings(any_picture)
+with options_column:
+    st.subheader(t("ws_step_page"))
+    options = read_options()
+    ready = chosen is not None and generation is not None
+    signature = (chosen[2] if chosen else None, options, tuple(sorted((generation or {}).items())))
+    clicked = st.button(
+        t("ws_make_button"), type="primary", icon="🖨️", width="stretch", disabled=not ready, key="ws_make"
+    )
+    if clicked and ready:
+        make(chosen[0], chosen[1], options, generation, signature)
+
+result = st.session_state.get(RESULT_KEY)
+if isinstance(result, dict) and isinstance(result.get("worksheet"), Worksheet):
+    show_result(result, signature)

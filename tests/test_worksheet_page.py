@@ -1,0 +1,200 @@
+"""The Worksheet page (AppTest): current puzzle or uploads to one PDF, preview, download, progress, errors."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+from streamlit.testing.v1 import AppTest
+
+from spotdiff_core import puzzle_to_zip_bytes
+from spotdiff_core.samples import illustration
+from tests.test_worksheet import no_cjk_font, real_puzzles, synthetic_puzzle
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+PAGE = "pages/worksheet.py"
+RESULT_KEY = "worksheet_result"
+
+
+def open_page(puzzle=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    if puzzle is not None:
+        at.session_state["puzzle"] = puzzle  # what the Create and Play pages leave behind
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def png_bytes(picture: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(picture).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def make_pdf(at: AppTest) -> AppTest:
+    at.button(key="ws_make").click()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def preview_captions(at: AppTest) -> list[str]:
+    return [caption for image in at.get("image") for caption in image.captions]
+
+
+def texts(elements) -> list[str]:
+    return [str(e.value) for e in elements]
+
+
+def test_without_a_puzzle_the_page_asks_for_files():
+    at = open_page()
+    assert at.title[0].value.endswith("Printable worksheet")
+    assert at.segmented_control(key="ws_source").value == "files"
+    assert any("Upload one or more" in t for t in texts(at.info))
+    assert at.button(key="ws_make").disabled
+    at.segmented_control(key="ws_source").set_value("current")
+    at.run()
+    assert any("no current puzzle" in t for t in texts(at.info))
+
+
+def test_current_puzzle_becomes_a_pdf_with_preview_and_download():
+    puzzle = real_puzzles()[0]
+    at = open_page(puzzle)
+    assert at.segmented_control(key="ws_source").value == "current"
+    assert any(f"{len(puzzle)} differences" in t for t in texts(at.caption))
+    at.segmented_control(key="ws_answers").set_value("after")
+    at.segmented_control(key="ws_paper").set_value("letter")
+    at.text_input(key="ws_title").set_value("Our garden")
+    make_pdf(at)
+    assert not at.error
+    assert any("Made 2 pages" in t and "150 dpi" in t for t in texts(at.success))
+    worksheet = at.session_state[RESULT_KEY]["worksheet"]
+    assert worksheet.page_kinds == ("puzzle", "answers")
+    reader = PdfReader(io.BytesIO(worksheet.pdf))
+    assert [round(float(v)) for v in reader.pages[0].mediabox[2:]] == [612, 792]
+    assert "Our garden" in reader.pages[0].extract_text()
+    # Previews of the first page and of the answer key, and the download.
+    assert preview_captions(at) == ["First page", "Answer key"]
+    assert at.get("download_button")[0].proto.label == "Download the PDF"
+    # Changing a choice marks the PDF as out of date until it is made again.
+    at.segmented_control(key="ws_orientation").set_value("landscape")
+    at.run()
+    assert any("choices changed" in t for t in texts(at.warning))
+
+
+def test_pack_from_uploaded_pictures_and_puzzle_files_reports_progress(monkeypatch):
+    import spotdiff_core.worksheet as worksheet_module
+
+    calls = []
+    real_build_pack = worksheet_module.build_pack
+
+    def recording_build_pack(items, *, progress, **kwargs):
+        def forward(stage, done, total):
+            calls.append((stage, done, total))
+            progress(stage, done, total)
+
+        return real_build_pack(items, progress=forward, **kwargs)
+
+    monkeypatch.setattr(worksheet_module, "build_pack", recording_build_pack)
+    house, cat, _ = real_puzzles()
+    at = open_page()
+    at.file_uploader(key="ws_uploads").set_value(
+        [
+            ("house.zip", puzzle_to_zip_bytes(house), "application/zip"),
+            ("garden.png", png_bytes(illustration(480, 360)), "image/png"),
+            ("cat.zip", puzzle_to_zip_bytes(cat), "application/zip"),
+        ]
+    )
+    at.run()
+    at.select_slider(key="ws_max_side").set_value(384)
+    at.slider(key="ws_n").set_value(3)
+    at.text_input(key="ws_seed").set_value("5")
+    at.run()
+    make_pdf(at)
+    assert not at.error, texts(at.error)
+    worksheet = at.session_state[RESULT_KEY]["worksheet"]
+    assert worksheet.page_kinds == ("cover", "puzzle", "puzzle", "puzzle", "answers", "answers")
+    assert [len(p) for p in worksheet.puzzles] == [len(house), 3, len(cat)]
+    assert worksheet.puzzles[1].seed == 6  # picture 2 of the pack: seed + 1
+    assert worksheet.titles == ("house", "garden", "cat")
+    assert [c for c in calls if c[0] == "puzzles"] == [("puzzles", i, 3) for i in (1, 2, 3)]
+    assert ("pages", 6, 6) in calls
+    assert preview_captions(at) == ["First page", "First puzzle", "Answer key"]
+
+
+def test_a_bad_file_in_a_pack_is_named_in_an_error():
+    at = open_page()
+    at.file_uploader(key="ws_uploads").set_value(
+        [
+            ("house.zip", puzzle_to_zip_bytes(real_puzzles()[0]), "application/zip"),
+            ("broken.png", b"not a picture at all", "image/png"),
+        ]
+    )
+    at.run()
+    make_pdf(at)
+    errors = texts(at.error)
+    assert len(errors) == 1
+    assert "pack item 2 of 2 (broken.png)" in errors[0] and "not a picture" in errors[0]
+    assert RESULT_KEY not in at.session_state
+
+
+def test_too_many_files_for_one_pack(monkeypatch):
+    monkeypatch.setattr("spotdiff_core.limits.MAX_PACK_PUZZLES", 2)
+    data = puzzle_to_zip_bytes(synthetic_puzzle(320, 240))
+    at = open_page()
+    at.file_uploader(key="ws_uploads").set_value([(f"p{i}.zip", data, "application/zip") for i in range(3)])
+    at.run()
+    assert any("at most 2 puzzles" in t for t in texts(at.error))
+    assert at.button(key="ws_make").disabled
+
+
+def test_japanese_without_a_cjk_font_shows_the_library_sentence(monkeypatch):
+    monkeypatch.setattr("spotdiff_core.worksheet.find_cjk_fonts", no_cjk_font)
+    at = open_page(synthetic_puzzle(320, 240))
+    at.segmented_control(key="ws_lang").set_value("ja")
+    make_pdf(at)
+    errors = texts(at.error)
+    assert len(errors) == 1 and "fonts-noto-cjk" in errors[0] and "CJK" in errors[0]
+
+
+def test_grayscale_warns_about_differences_that_fade_in_gray():
+    at = open_page(synthetic_puzzle(320, 240))  # its difference 1 barely changes lightness
+    at.toggle(key="ws_grayscale").set_value(True)
+    make_pdf(at)
+    warnings = texts(at.warning)
+    assert any("Puzzle 1: difference 1 may be hard to see in gray" in w for w in warnings)
+
+
+def test_nothing_of_the_uploads_is_written_to_disk(tmp_path, monkeypatch):
+    import tempfile
+
+    scratch, cwd = tmp_path / "tmp", tmp_path / "cwd"
+    scratch.mkdir()
+    cwd.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.chdir(cwd)
+    at = open_page()
+    at.file_uploader(key="ws_uploads").set_value(
+        [("house.zip", puzzle_to_zip_bytes(real_puzzles()[0]), "application/zip")]
+    )
+    at.run()
+    make_pdf(at)
+    assert at.session_state[RESULT_KEY]["worksheet"].page_count == 2
+    assert os.listdir(scratch) == [] and os.listdir(cwd) == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_every_worksheet_text_of_the_page_is_translated(lang):
+    from spotdiff_app.i18n import TEXTS
+
+    keys = [k for k in TEXTS["en"] if k.startswith("ws_")]
+    assert len(keys) > 20
+    assert all(TEXTS[lang].get(k) for k in keys)
