@@ -73,7 +73,8 @@ def _to_rgb_uint8(im: Image.Image) -> np.ndarray:
             arr = (arr - lo) / (hi - lo) * 255.0 if hi > lo else np.zeros_like(arr)
         else:
             arr = arr.astype(np.float64)
-            top = 65535.0 if arr.max() > 255 else 255.0
+            # 16-bit modes say their depth; only 32-bit "I" pictures need a guess from the values.
+            top = 65535.0 if mode.startswith("I;16") or arr.max() > 255 else 255.0
             arr = arr / top * 255.0
         gray = np.clip(np.rint(np.nan_to_num(arr)), 0, 255).astype(np.uint8)
         return np.repeat(gray[..., None], 3, axis=2)
@@ -142,7 +143,13 @@ def load_image(source: ImageSource, *, max_side: int = limits.DEFAULT_MAX_SIDE) 
         warnings.simplefilter("ignore", UserWarning)
         try:
             im = Image.open(io.BytesIO(data))
-        except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        except Image.DecompressionBombError as exc:
+            # Pillow refuses from the header, far above our own limit: say it is too big, not unreadable.
+            raise InvalidInputError(
+                f"The picture has far too many pixels; the limit is {limits.MAX_SOURCE_PIXELS / 1e6:.0f} megapixels "
+                f"and {limits.MAX_SOURCE_SIDE} pixels a side (MAX_SOURCE_PIXELS)."
+            ) from exc
+        except UnidentifiedImageError as exc:
             raise InvalidInputError(
                 "This file is not a picture we can read; use JPEG, PNG, WebP, GIF, BMP or TIFF."
             ) from exc
