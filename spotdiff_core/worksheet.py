@@ -36,6 +36,9 @@ JPEG_QUALITY = 92  # pictures are embedded as 4:4:4 JPEG: far smaller than lossl
 # Slightly below the exact limit so that rounding of PDF coordinates never dips under MIN_PRINT_DPI.
 _MAX_MM_PER_PIXEL = 25.4 / (MIN_PRINT_DPI + 0.5)
 
+# Pictures held small by MIN_PRINT_DPI sit a little above the middle of the free space, as on a printed page.
+_SPARE_ABOVE = 0.35
+
 ProgressCallback = Callable[[str, int, int], None]
 """``progress(stage, done, total)``; stage is "puzzles" (made or loaded) or "pages" (drawn)."""
 
@@ -543,13 +546,13 @@ class _Composer:
             scale = min(self.content_w / w_px, (area_h - 2 * label_h - gap) / (2 * h_px), _MAX_MM_PER_PIXEL)
             pic_w, pic_h = w_px * scale, h_px * scale
             block_h = 2 * (label_h + pic_h) + gap
-            top = y + max(0.0, (area_h - block_h) / 2)
+            top = y + max(0.0, area_h - block_h) * _SPARE_ABOVE
             left = self.margin + (self.content_w - pic_w) / 2
             slots = [(left, top), (left, top + label_h + pic_h + gap)]
         else:
             scale = min((self.content_w - gap) / (2 * w_px), (area_h - label_h) / h_px, _MAX_MM_PER_PIXEL)
             pic_w, pic_h = w_px * scale, h_px * scale
-            top = y + max(0.0, (area_h - label_h - pic_h) / 2)
+            top = y + max(0.0, area_h - label_h - pic_h) * _SPARE_ABOVE
             left = self.margin + (self.content_w - (2 * pic_w + gap)) / 2
             slots = [(left, top), (left + pic_w + gap, top)]
         for (sx, sy), letter, role in zip(slots, "AB", ("original", "modified"), strict=True):
