@@ -100,13 +100,12 @@ def find_weights(
             if problem:
                 return WeightsLookup(None, looked_at, "models directory", f"{problem}; download it again or delete it.")
             return WeightsLookup(path, looked_at, "models directory")
-    names = " or ".join(filenames)
     return WeightsLookup(
         None,
         looked_at,
         "models directory",
-        f"no {what} weights file: looked for {names} in {folder} ({MODEL_DIR_ENV}); "
-        f"put the file there or set {env_var} to its path.",
+        f"no {what} weights file: looked at {' and '.join(map(str, looked_at))} (the models directory, "
+        f"set by {MODEL_DIR_ENV}); put the file there or set {env_var} to its path.",
     )
 
 
