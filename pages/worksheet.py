@@ -137,7 +137,8 @@ def generation_settings(any_picture: bool) -> dict | None:
 
 def read_options() -> WorksheetOptions:
     """The page-layout widgets."""
-    paper_column, orientation_column = st.columns(2)
+    # Short choices share a row; the longer ones get the column's full width so nothing is cut off.
+    paper_column, lang_column = st.columns(2)
     paper = paper_column.segmented_control(
         t("ws_paper_label"),
         list(PAPER_SIZES_MM),
@@ -147,25 +148,6 @@ def read_options() -> WorksheetOptions:
         key="ws_paper",
         persist_state=PERSIST,
     )
-    orientation = orientation_column.segmented_control(
-        t("ws_orientation_label"),
-        list(ORIENTATIONS),
-        format_func=lambda o: t(f"ws_orientation_{o}"),
-        default="portrait",
-        required=True,
-        key="ws_orientation",
-        persist_state=PERSIST,
-    )
-    answers_column, lang_column = st.columns(2)
-    answers = answers_column.segmented_control(
-        t("ws_answers_label"),
-        list(ANSWER_PLACEMENTS),
-        format_func=lambda a: t(f"ws_answers_{a}"),
-        default="end",
-        required=True,
-        key="ws_answers",
-        persist_state=PERSIST,
-    )
     lang = lang_column.segmented_control(
         t("ws_lang_label"),
         list(LANGUAGES),
@@ -173,6 +155,25 @@ def read_options() -> WorksheetOptions:
         default=current_language(),
         required=True,
         key="ws_lang",
+        persist_state=PERSIST,
+    )
+    orientation = st.segmented_control(
+        t("ws_orientation_label"),
+        list(ORIENTATIONS),
+        format_func=lambda o: t(f"ws_orientation_{o}"),
+        default="portrait",
+        required=True,
+        help=t("ws_orientation_help"),
+        key="ws_orientation",
+        persist_state=PERSIST,
+    )
+    answers = st.segmented_control(
+        t("ws_answers_label"),
+        list(ANSWER_PLACEMENTS),
+        format_func=lambda a: t(f"ws_answers_{a}"),
+        default="end",
+        required=True,
+        key="ws_answers",
         persist_state=PERSIST,
     )
     grayscale = st.toggle(
