@@ -7,6 +7,8 @@ import streamlit as st
 from spotdiff_app.i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, LANGUAGES, t
 from spotdiff_app.navigation import app_pages
 
+LANGUAGE_WIDGET_KEY = "language_choice"
+
 st.set_page_config(page_title="Spot the difference studio", page_icon=":material/search:", layout="wide")
 
 if LANGUAGE_KEY not in st.session_state:
@@ -14,9 +16,20 @@ if LANGUAGE_KEY not in st.session_state:
     requested = st.query_params.get(LANGUAGE_KEY)
     st.session_state[LANGUAGE_KEY] = requested if requested in LANGUAGES else DEFAULT_LANGUAGE
 
+
+def remember_language() -> None:
+    st.session_state[LANGUAGE_KEY] = st.session_state[LANGUAGE_WIDGET_KEY]
+
+
+# The choice lives under a plain key, which Streamlit never clears; the widget only shows and edits it.
+st.session_state[LANGUAGE_WIDGET_KEY] = st.session_state[LANGUAGE_KEY]
 with st.sidebar:
     language = st.selectbox(
-        "Language / 言語", options=list(LANGUAGES), format_func=LANGUAGES.__getitem__, key=LANGUAGE_KEY
+        "Language / 言語",
+        options=list(LANGUAGES),
+        format_func=LANGUAGES.__getitem__,
+        key=LANGUAGE_WIDGET_KEY,
+        on_change=remember_language,
     )
 if st.query_params.get(LANGUAGE_KEY, DEFAULT_LANGUAGE) != language:
     st.query_params[LANGUAGE_KEY] = language  # keeps the URL shareable in the chosen language

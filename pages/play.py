@@ -13,6 +13,7 @@ from spotdiff_app.game import Game, Outcome
 from spotdiff_app.i18n import t
 from spotdiff_app.messages import format_duration, show_error
 from spotdiff_app.navigation import run_through_entry_script
+from spotdiff_app.pictures import from_sample
 from spotdiff_core import limits, load_puzzle
 from spotdiff_core.errors import SpotDiffError
 
@@ -21,6 +22,8 @@ FLASH_KEY = "play_flash"  # (game number, x, y, until): where the last miss land
 CELEBRATED_KEY = "play_celebrated"  # game number whose win was celebrated already
 FLASH_SECONDS = 1.5
 SIDES = ("a", "b")
+SAMPLE_REQUEST_KEY = "play_sample_requested"
+SAMPLE_KEY = "drawing"  # quick and always holds the default 5 differences
 
 
 def click_key(game: Game, side: str) -> str:
@@ -36,6 +39,7 @@ def open_bundle() -> None:
         help=t("open_bundle_help"),
         max_upload_size=limits.MAX_BUNDLE_BYTES // 2**20,
         key="play_bundle",
+        label_visibility="collapsed",
     )
     if uploaded is None or st.session_state.get(OPENED_KEY) == uploaded.file_id:
         return
@@ -177,7 +181,24 @@ with st.expander(t("open_bundle_label"), expanded=puzzle_before is None, icon=":
 game = state.current_game()
 if game is None:
     st.info(t("play_no_puzzle"), icon=":material/extension:")
-    st.page_link("pages/create.py", label=t("nav_create"), icon=":material/palette:")
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.page_link("pages/create.py", label=t("nav_create"), icon=":material/palette:")
+        st.button(
+            t("play_try_sample"),
+            help=t("play_try_sample_help"),
+            icon=":material/casino:",
+            key="play_try_sample",
+            on_click=lambda: st.session_state.update({SAMPLE_REQUEST_KEY: True}),
+        )
+    if st.session_state.pop(SAMPLE_REQUEST_KEY, False):
+        with st.spinner(t("stage_editing")):
+            try:
+                picture = from_sample(SAMPLE_KEY, max_side=limits.DEFAULT_MAX_SIDE)
+                state.set_puzzle(state.cached_pipeline().generate(picture.image), origin="sample", name=picture.name)
+            except SpotDiffError as error:
+                show_error(error)
+                st.stop()
+        st.rerun()
     st.stop()
 
 info = state.puzzle_info()
