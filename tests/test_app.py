@@ -1,0 +1,433 @@
+"""The Streamlit pages through streamlit.testing.v1.AppTest: load, generate, play by faked clicks, replace, bundles."""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import string
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from spotdiff_app.i18n import EN, JA, TEXTS, translate
+from spotdiff_app.messages import error_text
+from spotdiff_core import Puzzle, limits, load_puzzle, puzzle_to_zip_bytes
+from spotdiff_core.errors import (
+    BackendUnavailableError,
+    GenerationTimeoutError,
+    ImageUnsuitableError,
+    InvalidInputError,
+    PuzzleFormatError,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "streamlit_app.py")
+PAGES = ["pages/create.py", "pages/play.py"]
+if (ROOT / "pages" / "worksheet.py").is_file():  # another issue's page; checked too once it exists
+    PAGES.append("pages/worksheet.py")
+TIMEOUT_S = 60
+FAST = {"create_max_side": 384, "create_inpainter": "telea"}  # small and instant: page logic, not quality
+
+
+def open_app(lang: str = "en", page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    if lang != "en":
+        at.query_params["lang"] = lang
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def generate(at: AppTest, *, sample: str = "coffee", n: int = 5) -> Puzzle:
+    """Make a puzzle on the Create page with the fast backend; returns the session's puzzle."""
+    at.selectbox(key="create_sample").set_value(sample)
+    at.slider(key="create_n").set_value(n)
+    at.select_slider(key="create_max_side").set_value(FAST["create_max_side"])
+    at.selectbox(key="create_inpainter").set_value(FAST["create_inpainter"])
+    at.run()
+    at.button(key="create_generate").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    puzzle = at.session_state["puzzle"]
+    assert isinstance(puzzle, Puzzle) and len(puzzle) == n
+    return puzzle
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def click(at: AppTest, side: str, x: float, y: float, *, unix_time: int, scale: float = 0.5) -> None:
+    """Fake a click of streamlit-image-coordinates: the picture shown at ``scale``, the point in working pixels."""
+    game = at.session_state["game"]
+    puzzle = game.puzzle
+    at.session_state[f"play_click_{game.number}_{side}"] = {
+        "x": x * scale,
+        "y": y * scale,
+        "width": puzzle.width * scale,
+        "height": puzzle.height * scale,
+        "unix_time": unix_time,
+    }
+    at.run()
+    assert not at.exception, at.exception
+
+
+def background_point(puzzle: Puzzle) -> tuple[int, int]:
+    ys, xs = np.nonzero(puzzle.labels == 0)
+    distance = np.min([np.hypot(xs - d.center[0], ys - d.center[1]) for d in puzzle.differences], axis=0)
+    best = int(np.argmax(distance))
+    assert puzzle.hit_test(xs[best], ys[best]) is None
+    return int(xs[best]), int(ys[best])
+
+
+# --- first load -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_loads_without_exception(page, lang):
+    at = open_app(lang, page)
+    assert at.title, "the page shows a title"
+    assert not at.error
+    if page != "pages/worksheet.py":
+        expected = translate(lang, "create_title" if page.endswith("create.py") else "play_title")
+        assert at.title[0].value == expected
+
+
+def test_lang_query_parameter_opens_in_japanese_and_is_remembered():
+    at = open_app("ja")
+    assert at.title[0].value == JA["create_title"]
+    at.query_params.clear()
+    at.switch_page("pages/play.py").run()
+    assert at.title[0].value == JA["play_title"]
+    at.selectbox(key="language_choice").set_value("en").run()
+    assert at.title[0].value == EN["play_title"]
+
+
+def test_settings_survive_a_language_change_and_a_page_switch():
+    at = open_app()
+    at.slider(key="create_n").set_value(7).run()
+    at.selectbox(key="language_choice").set_value("ja").run()
+    assert at.slider(key="create_n").value == 7
+    assert at.slider(key="create_n").label == JA["n_differences_label"]
+    at.switch_page("pages/play.py").run()
+    at.switch_page("pages/create.py").run()
+    assert at.slider(key="create_n").value == 7
+
+
+# --- create -----------------------------------------------------------------------------
+
+
+def test_defaults_are_five_normal_differences_of_every_kind():
+    at = open_app()
+    assert at.slider(key="create_n").value == limits.DEFAULT_DIFFERENCES == 5
+    assert at.slider(key="create_n").min == limits.MIN_DIFFERENCES
+    assert at.slider(key="create_n").max == limits.MAX_DIFFERENCES
+    assert at.button_group(key="create_difficulty").value == "normal"
+    assert at.button_group(key="create_kinds").value == list(limits.KINDS)
+    assert at.select_slider(key="create_max_side").value == limits.DEFAULT_MAX_SIDE
+    # A sample is chosen from the start, so the first visit can make a puzzle at once; its credit is shown.
+    assert not at.button(key="create_generate").disabled
+    assert any("Credit:" in c.value for c in at.caption)
+
+
+def test_backends_show_what_is_available_and_why_not():
+    at = open_app()
+    captions = " ".join(c.value for c in at.caption)
+    assert "felzenszwalb" in captions and "patchmatch" in captions and "telea" in captions
+    assert at.selectbox(key="create_segmenter").options[0].startswith("auto → ")
+    assert at.selectbox(key="create_inpainter").value == "auto"
+
+
+def test_generate_with_the_fast_backend_shows_the_review():
+    at = open_app()
+    puzzle = generate(at)
+    assert puzzle.backends["inpainter"] == "telea"
+    assert max(puzzle.shape) == 384
+    assert at.success and re.match(r"Made 5 differences in \d+\.\d s\.", at.success[0].value)
+    assert len(at.get("progress")) == 0, "the progress bar is gone when the puzzle is done"
+    assert [b.key for b in at.button if b.key.startswith("create_replace_")] == [
+        f"create_replace_{i}" for i in range(1, 6)
+    ]
+    rows = [m.value for m in at.markdown if m.value.startswith("**#")]
+    assert len(rows) == 5 and all("% of the picture" in row and "ΔE" in row for row in rows)
+    assert {b.label for b in at.get("download_button")} == {
+        EN["download_bundle"],
+        EN["download_modified"],
+        EN["download_answers"],
+    }
+    # The answers toggle swaps the changed picture for the outlined one (without a new puzzle).
+    at.toggle(key="create_answers").set_value(True).run()
+    assert at.session_state["puzzle"] is puzzle
+
+
+def test_generate_in_japanese():
+    at = open_app("ja")
+    generate(at, sample="drawing", n=3)
+    assert at.success and "3 個のまちがい" in at.success[0].value
+
+
+def test_replace_keeps_the_other_differences():
+    at = open_app()
+    before = generate(at)
+    at.button(key="create_replace_2").click().run()
+    assert not at.exception and not at.error
+    after = at.session_state["puzzle"]
+    assert after is not before and len(after) == 5
+    for d in before.differences:
+        if d.id != 2:
+            assert np.array_equal(after.difference(d.id).mask, d.mask)
+            assert after.difference(d.id).kind == d.kind
+    assert not np.array_equal(after.difference(2).mask, before.difference(2).mask)
+    assert at.success and at.success[0].value.startswith("Replaced difference 2 in")
+
+
+def test_regenerate_all_makes_a_new_puzzle_from_the_same_picture():
+    at = open_app()
+    before = generate(at)
+    at.button(key="create_regenerate").click().run()
+    after = at.session_state["puzzle"]
+    assert after is not before and len(after) == len(before)
+    assert np.array_equal(after.original, before.original)
+    assert after.seed != before.seed
+
+
+def test_seed_makes_the_same_puzzle_and_a_bad_seed_is_one_translated_error():
+    at = open_app()
+    at.text_input(key="create_seed").set_value("1234")
+    first = generate(at)
+    at.button(key="create_generate").click().run()
+    second = at.session_state["puzzle"]
+    assert first.seed == second.seed == 1234
+    assert np.array_equal(first.modified, second.modified)
+
+    at.selectbox(key="language_choice").set_value("ja").run()
+    at.text_input(key="create_seed").set_value("abc").run()
+    assert len(at.error) == 1
+    assert at.error[0].value.startswith(f"**{JA['error_invalid_input']}**")
+    assert at.button(key="create_generate").disabled
+
+
+def test_no_kind_of_change_disables_generate():
+    at = open_app()
+    at.button_group(key="create_kinds").set_value([]).run()
+    assert at.warning and at.warning[0].value == EN["kinds_empty"]
+    assert at.button(key="create_generate").disabled
+
+
+def test_an_uploaded_picture_is_used_and_a_bad_one_is_one_error():
+    at = open_app()
+    at.button_group(key="create_source").set_value("upload").run()
+    assert at.button(key="create_generate").disabled
+    from skimage import data
+
+    buf = io.BytesIO()
+    Image.fromarray(data.chelsea()).save(buf, format="JPEG", quality=90)
+    at.file_uploader(key="create_upload").set_value(("cat.jpg", buf.getvalue(), "image/jpeg")).run()
+    assert not at.exception and not at.error
+    assert any("× " in c.value and "working size" in c.value for c in at.caption)
+    assert not at.button(key="create_generate").disabled
+
+    at.file_uploader(key="create_upload").set_value(("notes.png", b"not a picture at all", "image/png")).run()
+    assert len(at.error) == 1
+    assert at.error[0].value.startswith(f"**{EN['error_invalid_input']}**")
+    assert "not a picture we can read" in at.error[0].value
+
+
+def test_an_uploaded_picture_is_never_written_to_disk(monkeypatch):
+    """Privacy: the upload is decoded and processed in memory; downloads are made from bytes."""
+    import cv2
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the app tried to write a picture to disk")
+
+    original_save = Image.Image.save
+
+    def save_in_memory_only(self, fp, *args, **kwargs):
+        if isinstance(fp, (str, Path)):
+            refuse()
+        return original_save(self, fp, *args, **kwargs)
+
+    monkeypatch.setattr(Image.Image, "save", save_in_memory_only)
+    monkeypatch.setattr(cv2, "imwrite", refuse)
+    monkeypatch.setattr(np, "save", refuse)
+    at = open_app()
+    at.button_group(key="create_source").set_value("upload").run()
+    at.file_uploader(key="create_upload").set_value(("mine.jpg", _coffee_jpeg(), "image/jpeg"))
+    at.select_slider(key="create_max_side").set_value(384)
+    at.selectbox(key="create_inpainter").set_value("telea")
+    at.run()
+    at.button(key="create_generate").click().run()
+    assert not at.exception and not at.error
+    assert at.session_state["puzzle"].shape == (256, 384)
+
+
+def _coffee_jpeg() -> bytes:
+    from skimage import data
+
+    buf = io.BytesIO()
+    Image.fromarray(data.coffee()).save(buf, format="JPEG", quality=90)
+    return buf.getvalue()
+
+
+# --- play -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def playing() -> tuple[AppTest, Puzzle]:
+    at = open_app()
+    puzzle = generate(at)
+    at.switch_page("pages/play.py").run()
+    assert not at.exception
+    assert metric(at, "Found") == "0 / 5"
+    return at, puzzle
+
+
+def test_clicks_hit_miss_repeat_and_rerun(playing):
+    at, puzzle = playing
+    first = puzzle.difference(1)
+    click(at, "b", *first.center, unix_time=1000)
+    assert metric(at, "Found") == "1 / 5" and metric(at, "Mistakes") == "0"
+    assert [t.value for t in at.toast] == [EN["hit_message"].format(found=1, total=5)]
+
+    at.run()  # the component delivers its last value again on every rerun: counted once
+    assert metric(at, "Found") == "1 / 5" and metric(at, "Mistakes") == "0"
+
+    click(at, "a", *background_point(puzzle), unix_time=2000)
+    assert metric(at, "Found") == "1 / 5" and metric(at, "Mistakes") == "1"
+    assert [t.value for t in at.toast] == [EN["miss_message"]]
+
+    # Again on the difference already found (the other picture this time): neither a hit nor a mistake.
+    click(at, "a", *first.center, unix_time=3000)
+    assert metric(at, "Found") == "1 / 5" and metric(at, "Mistakes") == "1"
+    assert [t.value for t in at.toast] == [EN["already_message"]]
+
+
+def test_finding_all_shows_time_mistakes_and_hints(playing):
+    at, puzzle = playing
+    at.button(key="play_hint").click().run()
+    assert metric(at, "Hints") == "1"
+    assert at.info and at.info[0].value == EN["hint_message"]
+    for i, d in enumerate(puzzle.differences):
+        click(at, "ab"[i % 2], *d.center, unix_time=10_000 + i)
+    assert metric(at, "Found") == "5 / 5"
+    assert len(at.success) == 1
+    message = at.success[0].value
+    assert message.startswith("You found all 5 differences in 0:0")
+    assert "Mistakes: 0" in message and "Hints: 1" in message
+    assert at.button(key="play_hint").disabled and at.button(key="play_reveal").disabled
+
+
+def test_reveal_all_then_new_game(playing):
+    at, puzzle = playing
+    click(at, "a", *puzzle.difference(3).center, unix_time=5)
+    at.button(key="play_reveal").click().run()
+    assert at.info and at.info[0].value.startswith("All differences shown. You found 1 of 5")
+    old_game = at.session_state["game"]
+    at.button(key="play_new").click().run()
+    game = at.session_state["game"]
+    assert game is not old_game and game.puzzle is puzzle
+    assert metric(at, "Found") == "0 / 5" and metric(at, "Mistakes") == "0"
+    # The old game's last click does not carry over into the new one.
+    assert not at.info
+
+
+def test_play_without_a_puzzle_offers_create_and_a_sample():
+    at = open_app(page="pages/play.py")
+    assert at.info and at.info[0].value == EN["play_no_puzzle"]
+    at.button(key="play_try_sample").click().run()
+    assert not at.exception and not at.error
+    assert metric(at, "Found") == f"0 / {limits.DEFAULT_DIFFERENCES}"
+
+
+# --- bundles ----------------------------------------------------------------------------
+
+
+def test_a_bundle_round_trips_through_download_and_open():
+    at = open_app()
+    made = generate(at)
+    # The Create page's download button serves exactly these bytes.
+    bundle = puzzle_to_zip_bytes(made)
+
+    friend = open_app(page="pages/play.py")  # another session: nothing shared but the file
+    friend.file_uploader(key="play_bundle").set_value(("puzzle.zip", bundle, "application/zip")).run()
+    assert not friend.exception and not friend.error
+    opened = friend.session_state["puzzle"]
+    assert np.array_equal(opened.original, made.original)
+    assert np.array_equal(opened.modified, made.modified)
+    assert np.array_equal(opened.labels, made.labels)
+    assert opened.seed == made.seed
+    assert [t.value for t in friend.toast] == ["Opened puzzle.zip: 5 differences."]
+    assert metric(friend, "Found") == "0 / 5"
+    click(friend, "b", *opened.difference(4).center, unix_time=1)
+    assert metric(friend, "Found") == "1 / 5"
+    assert load_puzzle(bundle).seed == made.seed
+
+
+def test_a_broken_bundle_is_one_error_in_the_chosen_language():
+    at = open_app("ja", "pages/play.py")
+    at.file_uploader(key="play_bundle").set_value(("broken.zip", b"PK\x03\x04 not really", "application/zip")).run()
+    assert len(at.error) == 1
+    assert at.error[0].value.startswith(f"**{JA['error_puzzle_format']}**")
+    assert "not a readable .zip" in at.error[0].value
+    assert "puzzle" not in at.session_state
+
+
+# --- translations and messages ------------------------------------------------------------
+
+
+def test_both_languages_have_the_same_keys_and_placeholders():
+    assert set(EN) == set(JA)
+    for key in EN:
+        fields = {name for _, name, _, _ in string.Formatter().parse(EN[key]) if name}
+        ja_fields = {name for _, name, _, _ in string.Formatter().parse(JA[key]) if name}
+        assert fields == ja_fields, key
+
+
+def _used_keys() -> set[str]:
+    """Every literal t("...") key in the app's own files, plus the f-string families they build."""
+    keys: set[str] = set()
+    sources = [ROOT / "streamlit_app.py", ROOT / "pages" / "create.py", ROOT / "pages" / "play.py"]
+    sources += sorted((ROOT / "spotdiff_app").glob("*.py"))
+    for path in sources:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "t" and node.args:
+                arg = node.args[0]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    keys.add(arg.value)
+    keys |= {f"kind_{k}" for k in limits.KINDS}
+    keys |= {f"difficulty_{d}" for d in limits.DIFFICULTIES}
+    keys |= {f"stage_{s}" for s in ("segmenting", "choosing", "editing", "checking")}
+    keys |= {f"source_{s}" for s in ("upload", "sample", "camera")}
+    return keys
+
+
+def test_every_text_the_app_uses_is_translated():
+    missing = {lang: sorted(_used_keys() - set(table)) for lang, table in TEXTS.items()}
+    assert missing == {"en": [], "ja": []}
+
+
+def test_progress_stages_of_the_pipeline_all_have_texts():
+    from spotdiff_core.generator import STAGES
+
+    assert all(f"stage_{stage}" in EN for stage in STAGES)
+
+
+@pytest.mark.parametrize(
+    ("error", "key"),
+    [
+        (PuzzleFormatError("bad zip"), "error_puzzle_format"),
+        (InvalidInputError("bad value"), "error_invalid_input"),
+        (ImageUnsuitableError("too plain"), "error_image_unsuitable"),
+        (BackendUnavailableError("no weights"), "error_backend_unavailable"),
+        (GenerationTimeoutError("slow"), "error_timeout"),
+    ],
+)
+def test_each_core_error_gets_its_lead_in_and_keeps_the_library_sentence(error, key):
+    assert error_text(error) == f"**{EN[key]}** {error}"
