@@ -6,6 +6,7 @@ import io
 import json
 import lzma
 import os
+import warnings
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
@@ -113,6 +114,13 @@ def _read_zip(data: bytes) -> dict[str, bytes]:
             raise PuzzleFormatError(
                 f"The puzzle bundle holds {len(infos)} files; at most {limits.MAX_BUNDLE_FILES} are allowed (MAX_BUNDLE_FILES)."
             )
+        # zipfile never returns more than a member's declared size, so the declared sizes bound what we read:
+        # refuse a bomb before inflating anything.
+        for info in infos:
+            if info.file_size > limits.MAX_BUNDLE_MEMBER_BYTES:
+                raise PuzzleFormatError(_member_too_big(PurePosixPath(info.filename.replace("\\", "/")).name))
+        if sum(i.file_size for i in infos) > limits.MAX_BUNDLE_TOTAL_BYTES:
+            raise PuzzleFormatError(_total_too_big())
         files: dict[str, bytes] = {}
         total = 0
         prefixes = set()
@@ -133,7 +141,8 @@ def _read_zip(data: bytes) -> dict[str, bytes]:
                 raise PuzzleFormatError(_member_too_big(base))
             try:
                 with zf.open(info) as member:
-                    content = member.read(limits.MAX_BUNDLE_MEMBER_BYTES + 1)
+                    # Ask for no more than declared: zipfile inflates up to the amount asked for in one go.
+                    content = member.read(min(info.file_size, limits.MAX_BUNDLE_MEMBER_BYTES) + 1)
             except (
                 zipfile.BadZipFile,
                 OSError,
@@ -149,13 +158,17 @@ def _read_zip(data: bytes) -> dict[str, bytes]:
                 raise PuzzleFormatError(_member_too_big(base))
             total += len(content)
             if total > limits.MAX_BUNDLE_TOTAL_BYTES:
-                raise PuzzleFormatError(
-                    f"The puzzle bundle unpacks to more than {limits.MAX_BUNDLE_TOTAL_BYTES // 2**20} MiB (MAX_BUNDLE_TOTAL_BYTES)."
-                )
+                raise PuzzleFormatError(_total_too_big())
             files[base] = content
         if len(prefixes) > 1:
             raise PuzzleFormatError("The puzzle bundle's files must all be in one folder.")
     return files
+
+
+def _total_too_big() -> str:
+    return (
+        f"The puzzle bundle unpacks to more than {limits.MAX_BUNDLE_TOTAL_BYTES // 2**20} MiB (MAX_BUNDLE_TOTAL_BYTES)."
+    )
 
 
 def _member_too_big(name: str) -> str:
@@ -175,7 +188,18 @@ def _read_folder(path: Path) -> dict[str, bytes]:
 
 def _decode_png(data: bytes, name: str, mode: str) -> np.ndarray:
     try:
-        with Image.open(io.BytesIO(data)) as im:
+        with warnings.catch_warnings():
+            # Our own size limit below is far lower than Pillow's bomb limits: its warning is redundant.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as exc:
+        raise PuzzleFormatError(
+            f"{name} has far too many pixels; saved puzzles are at most {limits.MAX_MAX_SIDE} pixels a side (MAX_MAX_SIDE)."
+        ) from exc
+    except Exception as exc:  # Pillow raises many kinds on a damaged PNG
+        raise PuzzleFormatError(f"{name} in the puzzle is damaged and cannot be read.") from exc
+    try:
+        with im:
             if im.format != "PNG":
                 raise PuzzleFormatError(f"{name} must be a PNG picture, not {im.format}.")
             w, h = im.size
