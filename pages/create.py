@@ -8,7 +8,7 @@ import streamlit as st
 
 from spotdiff_app import pictures, state
 from spotdiff_app.drawing import answer_key, png_bytes
-from spotdiff_app.i18n import t
+from spotdiff_app.i18n import current_language, option_labels, t, translate
 from spotdiff_app.messages import show_error
 from spotdiff_app.navigation import has_worksheet_page, run_through_entry_script
 from spotdiff_app.settings import WORKING_SIZES, CreateSettings, parse_seed
@@ -38,12 +38,14 @@ def backend_choice(label: str, registry, key: str) -> str:
     except SpotDiffError:
         auto_name = "—"
 
+    language = current_language()  # format_func may be called outside the script run
+
     def label_of(name: str) -> str:
         if name == "auto":
-            return t("backend_auto", name=auto_name)
+            return translate(language, "backend_auto", name=auto_name)
         if described[name].available:
-            return t("backend_option", name=name)
-        return t("backend_option_unavailable", name=name)
+            return translate(language, "backend_option", name=name)
+        return translate(language, "backend_option_unavailable", name=name)
 
     return st.selectbox(label, registry.names(), format_func=label_of, key=key, persist_state=PERSIST)
 
@@ -61,7 +63,7 @@ def choose_picture(max_side: int) -> pictures.Picture | None:
     source = st.segmented_control(
         t("source_label"),
         ["upload", "sample", "camera"],
-        format_func=lambda s: t(f"source_{s}"),
+        format_func=option_labels("source_"),
         default="sample",
         required=True,
         key="create_source",
@@ -72,7 +74,7 @@ def choose_picture(max_side: int) -> pictures.Picture | None:
             key = st.selectbox(
                 t("sample_label"),
                 list(SAMPLES),
-                format_func=lambda k: SAMPLES[k].title,
+                format_func=option_labels("sample_", fallback=lambda k: SAMPLES[k].title),
                 key="create_sample",
                 persist_state=PERSIST,
             )
@@ -114,7 +116,7 @@ def read_settings() -> CreateSettings | None:
     difficulty = st.segmented_control(
         t("difficulty_label"),
         list(limits.DIFFICULTIES),
-        format_func=lambda d: t(f"difficulty_{d}"),
+        format_func=option_labels("difficulty_"),
         default="normal",
         required=True,
         help=t("difficulty_help"),
@@ -125,11 +127,11 @@ def read_settings() -> CreateSettings | None:
         t("kinds_label"),
         list(limits.KINDS),
         selection_mode="multi",
-        format_func=lambda k: t(f"kind_{k}"),
+        format_func=option_labels("kind_"),
         default=list(limits.KINDS),
         help=t("kinds_help"),
         key="create_kinds",
-        width="stretch",
+        wrap=True,
         persist_state=PERSIST,
     )
     print_safe = st.toggle(
@@ -208,6 +210,8 @@ def run_action(action: tuple[str, int | None], picture: pictures.Picture | None,
             new = pipeline.generate(picture.image, progress=progress, **settings.generate_kwargs())
             notice = t("generated_in", n=len(new), seconds=time.perf_counter() - started)
             info = {"origin": "create", "name": picture.name, "credit": picture.credit}
+            if picture.source == "sample":
+                info["sample"] = picture.ident
         else:
             return
     except SpotDiffError as error:

@@ -10,7 +10,7 @@ from streamlit_image_coordinates import streamlit_image_coordinates
 from spotdiff_app import state
 from spotdiff_app.drawing import board_pictures
 from spotdiff_app.game import Game, Outcome
-from spotdiff_app.i18n import t
+from spotdiff_app.i18n import t, t_or
 from spotdiff_app.messages import format_duration, show_error
 from spotdiff_app.navigation import run_through_entry_script
 from spotdiff_app.pictures import from_sample
@@ -79,7 +79,12 @@ def current_flash(game: Game) -> tuple[float, float] | None:
 
 def status(game: Game) -> None:
     """Counter, clock, mistakes and hints; the clock ticks by itself while the game runs."""
-    found, clock, mistakes, hints = st.columns(4)
+    # One row that wraps, rather than columns, so a phone shows the four numbers in two short rows.
+    with st.container(horizontal=True, gap="medium"):
+        found = st.container(width=140)
+        clock = st.container(width=140)
+        mistakes = st.container(width=140)
+        hints = st.container(width=140)
     found.metric(t("found_metric"), t("found_value", found=len(game.found), total=game.total))
     mistakes.metric(t("mistakes_metric"), game.mistakes)
     hints.metric(t("hints_metric"), game.hints_used)
@@ -194,7 +199,12 @@ if game is None:
         with st.spinner(t("stage_editing")):
             try:
                 picture = from_sample(SAMPLE_KEY, max_side=limits.DEFAULT_MAX_SIDE)
-                state.set_puzzle(state.cached_pipeline().generate(picture.image), origin="sample", name=picture.name)
+                state.set_puzzle(
+                    state.cached_pipeline().generate(picture.image),
+                    origin="sample",
+                    name=picture.name,
+                    sample=SAMPLE_KEY,
+                )
             except SpotDiffError as error:
                 show_error(error)
                 st.stop()
@@ -202,6 +212,7 @@ if game is None:
     st.stop()
 
 info = state.puzzle_info()
+name = t_or(f"sample_{info['sample']}", info.get("name", "")) if info.get("sample") else info.get("name")
 st.caption(
     t("play_intro")
     + "  \n"
@@ -212,7 +223,7 @@ st.caption(
         width=game.puzzle.width,
         height=game.puzzle.height,
     )
-    + (f" · {info['name']}" if info.get("name") else "")
+    + (f" · {name}" if name else "")
 )
 play_clicks(game)
 status(game)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 LANGUAGES: dict[str, str] = {"en": "English", "ja": "日本語"}
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_KEY = "lang"  # st.session_state key of the chosen language (also the ?lang= query parameter)
@@ -35,6 +37,11 @@ EN: dict[str, str] = {
     "upload_help": "JPEG, PNG, WebP, GIF, BMP or TIFF, up to {mb} MB.",
     "sample_label": "Sample picture",
     "sample_credit": "Credit: {credit}",
+    "sample_drawing": "Drawing: house and garden",
+    "sample_coffee": "Coffee cup",
+    "sample_astronaut": "Astronaut",
+    "sample_chelsea": "Chelsea the cat",
+    "sample_rocket": "Rocket launch",
     "camera_label": "Take a photo",
     "picture_caption": "{width} × {height} px at working size",
     "picture_missing": "Upload a picture, pick a sample or take a photo to begin.",
@@ -204,6 +211,11 @@ JA: dict[str, str] = {
     "upload_help": "JPEG・PNG・WebP・GIF・BMP・TIFF、{mb} MB まで。",
     "sample_label": "サンプル画像",
     "sample_credit": "出典: {credit}",
+    "sample_drawing": "イラスト: 家と庭",
+    "sample_coffee": "コーヒーカップ",
+    "sample_astronaut": "宇宙飛行士",
+    "sample_chelsea": "ねこのチェルシー",
+    "sample_rocket": "ロケット打ち上げ",
     "camera_label": "写真をとる",
     "picture_caption": "作業サイズ {width} × {height} px",
     "picture_missing": "画像をアップロードするか、サンプルを選ぶか、写真をとってください。",
@@ -370,3 +382,25 @@ def current_language() -> str:
 def t(key: str, **fmt: object) -> str:
     """The text for ``key`` in the session's language, formatted with ``fmt``."""
     return translate(current_language(), key, **fmt)
+
+
+def t_or(key: str, fallback: str, **fmt: object) -> str:
+    """Like :func:`t`, but ``fallback`` when no language has ``key`` (e.g. a sample added to the core later)."""
+    return t(key, **fmt) if key in EN else fallback
+
+
+def option_labels(prefix: str, *, fallback: Callable[[str], str] | None = None) -> Callable[[str], str]:
+    """A widget ``format_func``: option -> the text of ``prefix + option``, or ``fallback(option)`` if there is none.
+
+    The language is fixed when the function is made, because Streamlit (and AppTest) may call it
+    outside the script run, where the session's language cannot be read.
+    """
+    language = current_language()
+
+    def label(option: str) -> str:
+        key = f"{prefix}{option}"
+        if fallback is not None and key not in EN:
+            return fallback(option)
+        return translate(language, key)
+
+    return label

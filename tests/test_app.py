@@ -23,6 +23,7 @@ from spotdiff_core.errors import (
     InvalidInputError,
     PuzzleFormatError,
 )
+from spotdiff_core.samples import SAMPLES
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
@@ -169,6 +170,8 @@ def test_generate_with_the_fast_backend_shows_the_review():
 
 def test_generate_in_japanese():
     at = open_app("ja")
+    assert at.selectbox(key="create_sample").options[0] == JA["sample_drawing"]
+    assert at.button_group(key="create_kinds").options[0] == JA["kind_remove"]
     generate(at, sample="drawing", n=3)
     assert at.success and "3 個のまちがい" in at.success[0].value
 
@@ -397,7 +400,7 @@ def _used_keys() -> set[str]:
     sources += sorted((ROOT / "spotdiff_app").glob("*.py"))
     for path in sources:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "t" and node.args:
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("t", "t_or") and node.args:
                 arg = node.args[0]
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                     keys.add(arg.value)
@@ -405,6 +408,7 @@ def _used_keys() -> set[str]:
     keys |= {f"difficulty_{d}" for d in limits.DIFFICULTIES}
     keys |= {f"stage_{s}" for s in ("segmenting", "choosing", "editing", "checking")}
     keys |= {f"source_{s}" for s in ("upload", "sample", "camera")}
+    keys |= {f"sample_{key}" for key in SAMPLES}
     return keys
 
 
