@@ -9,6 +9,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+from scipy import ndimage
 
 from .errors import InvalidInputError
 
@@ -177,13 +178,11 @@ class Puzzle:
 
     @cached_property
     def _distance_and_nearest(self) -> tuple[np.ndarray, np.ndarray]:
-        # Distance from every pixel to the nearest answer pixel, and which answer that is.
-        free = (self.labels == 0).astype(np.uint8)
-        dist, nearest = cv2.distanceTransformWithLabels(free, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL)
-        lookup = np.zeros(int(nearest.max()) + 1, dtype=np.uint8)
-        answer_ys, answer_xs = np.nonzero(free == 0)
-        lookup[nearest[answer_ys, answer_xs]] = self.labels[answer_ys, answer_xs]
-        return dist, lookup[nearest]
+        # Exact Euclidean distance (float64) from every pixel to the nearest answer pixel, and which answer
+        # that is. OpenCV's labelled transform is a 5x5 chamfer approximation (off by up to ~0.6 px) in
+        # float32, so clicks right at the tolerance came out on the wrong side.
+        dist, (rows, cols) = ndimage.distance_transform_edt(self.labels == 0, return_indices=True)
+        return dist, self.labels[rows, cols]
 
     def default_tolerance(self) -> float:
         """The click tolerance used when none is given: 1 % of the picture diagonal (at least 4 px)."""
@@ -202,6 +201,10 @@ class Puzzle:
         """
         if tolerance is None:
             tolerance = self.default_tolerance()
+        try:
+            x, y = float(x), float(y)
+        except OverflowError:  # a whole number too big for a float is far outside the picture
+            return None
         if not (np.isfinite(x) and np.isfinite(y)) or not self.differences:
             return None
         col, row = int(np.floor(x)), int(np.floor(y))
