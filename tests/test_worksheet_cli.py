@@ -14,6 +14,8 @@ from pypdf import PdfReader
 
 from spotdiff_core import limits, save_puzzle
 from spotdiff_core.cli import main
+from spotdiff_core.errors import SpotDiffError
+from spotdiff_core.loading import load_image
 from spotdiff_core.samples import illustration
 from tests.test_worksheet import needs_cjk, no_cjk_font, pdf_images, real_puzzles, squeeze
 
@@ -36,6 +38,13 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
         "folder": save_puzzle(cat, folder / "cat_puzzle"),
         "bad": bad,
     }
+
+
+def loader_message(data: bytes) -> str:
+    """What the picture loader itself says about these bytes (the pack error must carry it word for word)."""
+    with pytest.raises(SpotDiffError) as caught:
+        load_image(data)
+    return str(caught.value)
 
 
 def run(args: list[str], capsys) -> tuple[int, str, str]:
@@ -107,7 +116,7 @@ def test_one_bad_input_is_named_in_one_line_and_nothing_is_written(tmp_path, inp
     errors = [line for line in stderr.splitlines() if "error" in line]
     assert len(errors) == 1
     assert errors[0].startswith("python -m spotdiff_core: error: pack item 2 of 3 (")
-    assert "notes.png" in errors[0] and "not a picture" in errors[0]
+    assert "notes.png" in errors[0] and errors[0].endswith(loader_message(inputs["bad"].read_bytes()))
     assert leftovers(tmp_path) == []
     assert "Wrote" not in stdout
 

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from spotdiff_core import puzzle_to_zip_bytes
 from spotdiff_core.samples import illustration
 from tests.test_worksheet import no_cjk_font, real_puzzles, synthetic_puzzle
+from tests.test_worksheet_cli import loader_message
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 PAGE = "pages/worksheet.py"
@@ -141,7 +142,7 @@ def test_a_bad_file_in_a_pack_is_named_in_an_error():
     make_pdf(at)
     errors = texts(at.error)
     assert len(errors) == 1
-    assert "pack item 2 of 2 (broken.png)" in errors[0] and "not a picture" in errors[0]
+    assert f"pack item 2 of 2 (broken.png): {loader_message(b'not a picture at all')}" in errors[0]
     assert RESULT_KEY not in at.session_state
 
 
