@@ -196,5 +196,7 @@ def test_upload_generate_download_and_play_to_the_end(server, browser, photo_jpe
     page.get_by_text("You found all 5 differences").wait_for()
     finish = page.get_by_text("You found all 5 differences").inner_text()
     assert "Mistakes: 1" in finish and "Hints: 0" in finish
+    # The balloons fly for a few seconds over everything; the screenshot is of the result under them.
+    page.add_style_tag(content="[data-testid='stBalloons'] { display: none !important; }")
     screenshot(page, "finished.png", pictures=True)
     page.close()
