@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from spotdiff_app.i18n import EN, JA, TEXTS, translate
 from spotdiff_app.messages import error_text
-from spotdiff_core import Puzzle, limits, load_puzzle, puzzle_to_zip_bytes
+from spotdiff_core import Pipeline, Puzzle, limits, load_puzzle, puzzle_to_zip_bytes
 from spotdiff_core.errors import (
     BackendUnavailableError,
     GenerationTimeoutError,
@@ -243,6 +243,19 @@ def test_an_uploaded_picture_is_used_and_a_bad_one_is_one_error():
     assert "not a picture we can read" in at.error[0].value
 
 
+def test_a_camera_photo_is_used_and_survives_a_visit_to_another_page():
+    at = open_app()
+    at.button_group(key="create_source").set_value("camera").run()
+    assert at.info and at.info[0].value == EN["picture_missing"]
+    at.camera_input(key="create_camera").set_value(("photo.jpg", _coffee_jpeg(), "image/jpeg")).run()
+    assert not at.exception and not at.error and not at.info
+    assert not at.button(key="create_generate").disabled
+    # The camera widget forgets its photo on a page switch; the page still has it.
+    at.switch_page("pages/play.py").run()
+    at.switch_page("pages/create.py").run()
+    assert not at.info and not at.button(key="create_generate").disabled
+
+
 def test_an_uploaded_picture_is_never_written_to_disk(monkeypatch):
     """Privacy: the upload is decoded and processed in memory; downloads are made from bytes."""
     import cv2
@@ -435,3 +448,20 @@ def test_progress_stages_of_the_pipeline_all_have_texts():
 )
 def test_each_core_error_gets_its_lead_in_and_keeps_the_library_sentence(error, key):
     assert error_text(error) == f"**{EN[key]}** {error}"
+
+
+def test_the_pipeline_is_built_once_per_process_and_shared(monkeypatch):
+    from spotdiff_app import state
+
+    built = []
+    from_names = Pipeline.from_names.__func__
+
+    def counting(cls, segmenter="auto", inpainter="auto"):
+        built.append((segmenter, inpainter))
+        return from_names(cls, segmenter, inpainter)
+
+    monkeypatch.setattr(Pipeline, "from_names", classmethod(counting))
+    state.cached_pipeline.clear()
+    for at in (open_app(), open_app()):  # two sessions
+        generate(at, sample="drawing", n=2)
+    assert built == [("auto", "telea")]
