@@ -17,7 +17,6 @@ from spotdiff_core.worksheet import (
     ANSWER_PLACEMENTS,
     ORIENTATIONS,
     PAPER_SIZES_MM,
-    Worksheet,
     WorksheetOptions,
     build_pack,
     is_saved_puzzle,
@@ -25,7 +24,7 @@ from spotdiff_core.worksheet import (
 
 PERSIST = "session"  # choices survive a visit to another page
 # The last PDF made, in memory only: a plain dict (a class defined in this script would be a new class on every
-# rerun, so isinstance checks on an older result would fail): worksheet, signature, previews, seconds.
+# rerun, so isinstance checks on an older result would fail).
 RESULT_KEY = "worksheet_result"
 PREVIEW_DPI = 70
 
@@ -216,8 +215,17 @@ def make(items: list, titles: list[str] | None, options: WorksheetOptions, gener
         show_error(error)
         return
     bar.empty()
+    # Only what the page shows is kept, not the Worksheet (it holds every puzzle's pictures).
     st.session_state[RESULT_KEY] = {
-        "worksheet": worksheet,
+        "pdf": worksheet.pdf,
+        "page_kinds": worksheet.page_kinds,
+        "min_dpi": worksheet.min_dpi,
+        "grayscale": worksheet.options.grayscale,
+        "weak_in_gray": worksheet.weak_in_gray(),
+        "puzzles": [
+            {"title": title, "differences": len(puzzle), "seed": puzzle.seed}
+            for title, puzzle in zip(worksheet.titles, worksheet.puzzles, strict=True)
+        ],
         "signature": signature,
         "previews": tuple(previews),  # (caption key, (H, W, 3) uint8 picture)
         "seconds": time.perf_counter() - started,
@@ -225,21 +233,20 @@ def make(items: list, titles: list[str] | None, options: WorksheetOptions, gener
 
 
 def show_result(result: dict, signature: tuple) -> None:
-    worksheet = result["worksheet"]
     st.divider()
     if result["signature"] != signature:
         st.warning(t("ws_stale"), icon="🔄")
     st.success(
-        t("ws_made", pages=worksheet.page_count, seconds=result["seconds"], dpi=worksheet.min_dpi),
+        t("ws_made", pages=len(result["page_kinds"]), seconds=result["seconds"], dpi=result["min_dpi"]),
         icon="✅",
     )
-    if worksheet.options.grayscale:
-        for number, ids in worksheet.weak_in_gray():
+    if result["grayscale"]:
+        for number, ids in result["weak_in_gray"]:
             st.warning(t("ws_weak_in_gray", number=number, ids=", ".join(map(str, ids))), icon="🖨️")
     st.download_button(
         t("ws_download"),
-        data=worksheet.pdf,
-        file_name="spotdiff-worksheet.pdf" if len(worksheet.puzzles) == 1 else "spotdiff-pack.pdf",
+        data=result["pdf"],
+        file_name="spotdiff-worksheet.pdf" if len(result["puzzles"]) == 1 else "spotdiff-pack.pdf",
         mime="application/pdf",
         icon="📄",
         type="primary",
@@ -275,5 +282,5 @@ with options_column:
         make(chosen[0], chosen[1], options, generation, signature)
 
 result = st.session_state.get(RESULT_KEY)
-if isinstance(result, dict) and isinstance(result.get("worksheet"), Worksheet):
+if isinstance(result, dict) and "pdf" in result:
     show_result(result, signature)

@@ -288,8 +288,7 @@ class _Picture:
     y: float
     w: float
     h: float
-    pixels: np.ndarray = field(repr=False)  # (H, W, 3) or (H, W) uint8, exactly what is embedded
-    jpeg: bytes = field(repr=False)
+    jpeg: bytes = field(repr=False)  # exactly what is embedded; previews decode it too, so no pixels are kept
 
 
 _Op = _Text | _Box | _Circle | _Line | _Picture
@@ -373,7 +372,7 @@ class _Composer:
         self.pages: list[list[_Op]] = []
         self.page_kinds: list[str] = []
         self.placements: list[ImagePlacement] = []
-        self._pictures: dict[tuple[int, str], tuple[np.ndarray, bytes]] = {}
+        self._pictures: dict[tuple[int, str], tuple[tuple[int, int], bytes]] = {}
 
     # --- text ----------------------------------------------------------------------------------
     def t(self, key: str, **values: Any) -> str:
@@ -432,8 +431,8 @@ class _Composer:
         return w
 
     # --- pictures ------------------------------------------------------------------------------
-    def picture_pixels(self, index: int, role: str) -> tuple[np.ndarray, bytes]:
-        """The pixels and JPEG bytes of one picture of puzzle ``index`` (0-based), made once."""
+    def picture_jpeg(self, index: int, role: str) -> tuple[tuple[int, int], bytes]:
+        """The (height, width) and JPEG bytes of one picture of puzzle ``index`` (0-based), made once."""
         key = (index, role)
         if key not in self._pictures:
             puzzle = self.puzzles[index]
@@ -446,16 +445,14 @@ class _Composer:
                 base = np.repeat(to_print_gray(puzzle.modified)[..., None], 3, axis=2) if gray else None
                 drawn = puzzle.draw_answers(image=base, color=self.palette.marker)
                 pixels = drawn[..., 0].copy() if gray else drawn
-            pixels = np.ascontiguousarray(pixels)
-            self._pictures[key] = (pixels, _jpeg(pixels))
+            self._pictures[key] = (pixels.shape[:2], _jpeg(pixels))
         return self._pictures[key]
 
     def picture(self, ops: list[_Op], index: int, role: str, x: float, y: float, scale: float) -> tuple[float, float]:
         """Place a picture at ``scale`` mm per pixel with a thin frame; returns its (width, height) in mm."""
-        pixels, jpeg = self.picture_pixels(index, role)
-        h_px, w_px = pixels.shape[:2]
+        (h_px, w_px), jpeg = self.picture_jpeg(index, role)
         w, h = w_px * scale, h_px * scale
-        ops.append(_Picture(x, y, w, h, pixels, jpeg))
+        ops.append(_Picture(x, y, w, h, jpeg))
         ops.append(_Box(x, y, w, h, self.palette.rule, None, 0.3))
         self.placements.append(ImagePlacement(len(self.pages), index + 1, role, x, y, w, h, w_px, h_px))
         return w, h
@@ -752,8 +749,8 @@ def _draw_ops(ops: Sequence[_Op], size_mm: tuple[float, float], fonts: dict[str,
             draw.line((px(op.x1), px(op.y1), px(op.x2), px(op.y2)), fill=op.color, width=max(1, px(op.width)))
         elif isinstance(op, _Picture):
             size = (max(1, px(op.w)), max(1, px(op.h)))
-            picture = Image.fromarray(op.pixels).convert("RGB").resize(size, Image.Resampling.LANCZOS)
-            canvas.paste(picture, (px(op.x), px(op.y)))
+            with Image.open(io.BytesIO(op.jpeg)) as picture:
+                canvas.paste(picture.convert("RGB").resize(size, Image.Resampling.LANCZOS), (px(op.x), px(op.y)))
     return np.asarray(canvas).copy()
 
 

@@ -76,9 +76,9 @@ def test_current_puzzle_becomes_a_pdf_with_preview_and_download():
     make_pdf(at)
     assert not at.error
     assert any("Made 2 pages" in t and "150 dpi" in t for t in texts(at.success))
-    worksheet = at.session_state[RESULT_KEY]["worksheet"]
-    assert worksheet.page_kinds == ("puzzle", "answers")
-    reader = PdfReader(io.BytesIO(worksheet.pdf))
+    result = at.session_state[RESULT_KEY]
+    assert result["page_kinds"] == ("puzzle", "answers")
+    reader = PdfReader(io.BytesIO(result["pdf"]))
     assert [round(float(v)) for v in reader.pages[0].mediabox[2:]] == [612, 792]
     assert "Our garden" in reader.pages[0].extract_text()
     # Previews of the first page and of the answer key, and the download.
@@ -120,11 +120,14 @@ def test_pack_from_uploaded_pictures_and_puzzle_files_reports_progress(monkeypat
     at.run()
     make_pdf(at)
     assert not at.error, texts(at.error)
-    worksheet = at.session_state[RESULT_KEY]["worksheet"]
-    assert worksheet.page_kinds == ("cover", "puzzle", "puzzle", "puzzle", "answers", "answers")
-    assert [len(p) for p in worksheet.puzzles] == [len(house), 3, len(cat)]
-    assert worksheet.puzzles[1].seed == 6  # picture 2 of the pack: seed + 1
-    assert worksheet.titles == ("house", "garden", "cat")
+    result = at.session_state[RESULT_KEY]
+    assert result["page_kinds"] == ("cover", "puzzle", "puzzle", "puzzle", "answers", "answers")
+    assert len(PdfReader(io.BytesIO(result["pdf"])).pages) == 6
+    assert result["puzzles"] == [
+        {"title": "house", "differences": len(house), "seed": house.seed},
+        {"title": "garden", "differences": 3, "seed": 6},  # picture 2 of the pack: seed + 1
+        {"title": "cat", "differences": len(cat), "seed": cat.seed},
+    ]
     assert [c for c in calls if c[0] == "puzzles"] == [("puzzles", i, 3) for i in (1, 2, 3)]
     assert ("pages", 6, 6) in calls
     assert preview_captions(at) == ["First page", "First puzzle", "Answer key"]
@@ -188,7 +191,7 @@ def test_nothing_of_the_uploads_is_written_to_disk(tmp_path, monkeypatch):
     )
     at.run()
     make_pdf(at)
-    assert at.session_state[RESULT_KEY]["worksheet"].page_count == 2
+    assert len(at.session_state[RESULT_KEY]["page_kinds"]) == 2
     assert os.listdir(scratch) == [] and os.listdir(cwd) == []
 
 
