@@ -6,7 +6,6 @@ import io
 import json
 import lzma
 import os
-import warnings
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
@@ -17,6 +16,7 @@ from PIL import Image
 
 from . import limits
 from .errors import PuzzleFormatError
+from .loading import quiet_pillow_warnings
 from .puzzle import Difference, Puzzle, bbox_of
 
 FORMAT_NAME = "spotdiff-puzzle"
@@ -188,9 +188,7 @@ def _read_folder(path: Path) -> dict[str, bytes]:
 
 def _decode_png(data: bytes, name: str, mode: str) -> np.ndarray:
     try:
-        with warnings.catch_warnings():
-            # Our own size limit below is far lower than Pillow's bomb limits: its warning is redundant.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with quiet_pillow_warnings():  # our own size limit below is far lower than Pillow's bomb limits
             im = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:
         raise PuzzleFormatError(

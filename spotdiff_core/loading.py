@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -17,6 +20,21 @@ from .errors import ImageUnsuitableError, InvalidInputError
 ImageSource = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO
 
 SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO")
+
+
+# warnings.catch_warnings is not thread-safe before Python 3.14: two overlapping uses (two sessions
+# loading at once) can leave the process's warning filters changed for good. Every use here takes this lock.
+WARNINGS_LOCK = threading.RLock()
+
+
+@contextmanager
+def quiet_pillow_warnings() -> Iterator[None]:
+    """Hide Pillow's warnings while decoding an upload: our own pixel limit is lower than Pillow's bomb limit,
+    and damaged metadata (corrupt EXIF) either still gives the pixels or ends in our own error."""
+    with WARNINGS_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        yield
 
 
 def validate_max_side(max_side: int) -> int:
@@ -135,12 +153,7 @@ def load_image(source: ImageSource, *, max_side: int = limits.DEFAULT_MAX_SIDE) 
     """
     max_side = validate_max_side(max_side)
     data = _read_bytes(source)
-    with warnings.catch_warnings():
-        # Our own pixel limit is lower than Pillow's bomb limit, so its warning is redundant.
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        # Pillow warns (UserWarning) about damaged metadata such as corrupt EXIF; we either read the
-        # pixels or raise our own error, so the warning would only be noise in the app's log.
-        warnings.simplefilter("ignore", UserWarning)
+    with quiet_pillow_warnings():
         try:
             im = Image.open(io.BytesIO(data))
         except Image.DecompressionBombError as exc:
