@@ -568,3 +568,16 @@ def test_worksheet_result_describes_itself():
     assert worksheet.pdf.startswith(b"%PDF-")
     with pytest.raises(InvalidInputError, match="page kind 'back'"):
         worksheet.pages_of_kind("back")
+
+
+def test_without_any_truetype_font_english_uses_the_pdf_built_in_font(monkeypatch):
+    from spotdiff_core.fonts import FontSet
+
+    monkeypatch.setattr("spotdiff_core.worksheet.find_latin_fonts", lambda: FontSet(None, None, "Helvetica (built in)"))
+    monkeypatch.setattr("spotdiff_core.worksheet.find_cjk_fonts", no_cjk_font)
+    worksheet = build_worksheet([synthetic_puzzle(320, 240)], titles=["Café ねこ"])
+    text = pdf_text(worksheet.pdf, 0)
+    assert "Find the 3 differences!" in text and "Café ?? " in text + " "
+    assert worksheet.fonts == "Helvetica (built in)"
+    preview = worksheet.render_page(0, dpi=30, renderer="pillow")
+    assert (preview < 128).any()  # the preview still draws the words
