@@ -146,6 +146,21 @@ def test_backends_show_what_is_available_and_why_not():
     assert at.selectbox(key="create_inpainter").value == "auto"
 
 
+def test_a_backend_without_weights_is_marked_and_choosing_it_is_one_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("SPOTDIFF_MODEL_DIR", str(tmp_path))  # an empty models directory
+    monkeypatch.delenv("SPOTDIFF_FASTSAM_WEIGHTS", raising=False)
+    at = open_app()
+    assert "fastsam (not available)" in at.selectbox(key="create_segmenter").options
+    assert any("❌ **fastsam**" in c.value for c in at.caption)
+    at.selectbox(key="create_segmenter").set_value("fastsam")
+    at.select_slider(key="create_max_side").set_value(384)
+    at.run()
+    at.button(key="create_generate").click().run()
+    assert not at.exception
+    assert len(at.error) == 1 and at.error[0].value.startswith(f"**{EN['error_backend_unavailable']}**")
+    assert "puzzle" not in at.session_state
+
+
 def test_generate_with_the_fast_backend_shows_the_review():
     at = open_app()
     puzzle = generate(at)
