@@ -1041,14 +1041,20 @@ def _looks_like_bundle(name: str, data: bytes | None, path: Path | None) -> bool
 def is_saved_puzzle(item: PackInput) -> bool:
     """Whether a pack item is used as it is (a Puzzle, a puzzle folder or .zip) rather than made from a picture."""
     if isinstance(item, tuple):
-        return len(item) == 2 and _looks_like_bundle(str(item[0]), bytes(item[1][:4]), None)
+        return (
+            len(item) == 2
+            and isinstance(item[1], (bytes, bytearray, memoryview))
+            and _looks_like_bundle(str(item[0]), bytes(item[1][:4]), None)
+        )
     if isinstance(item, (str, os.PathLike)):
         path = Path(item)
         return path.exists() and _looks_like_bundle(str(item), None, path)
     return True
 
 
-def _resolve(item: PackInput, seed: int | None, generate: dict[str, Any], pipeline: Pipeline) -> tuple[Puzzle, str]:
+def _resolve(
+    item: PackInput, seed: int | None, generate: dict[str, Any], pipeline: Pipeline | None
+) -> tuple[Puzzle, str]:
     """One pack item as a Puzzle and its default title."""
     from .bundle import load_puzzle
     from .loading import load_image
@@ -1074,6 +1080,8 @@ def _resolve(item: PackInput, seed: int | None, generate: dict[str, Any], pipeli
     if _looks_like_bundle(name, data, path):
         return load_puzzle(source), title
     image = load_image(source, max_side=generate["max_side"])
+    if pipeline is None:  # build_pack passes one whenever an item is a picture
+        raise InvalidInputError(f"{name!r} is a picture, and no pipeline was given to make a puzzle from it.")
     puzzle = pipeline.generate(
         image,
         n_differences=generate["n_differences"],

@@ -581,3 +581,23 @@ def test_without_any_truetype_font_english_uses_the_pdf_built_in_font(monkeypatc
     assert worksheet.fonts == "Helvetica (built in)"
     preview = worksheet.render_page(0, dpi=30, renderer="pillow")
     assert (preview < 128).any()  # the preview still draws the words
+
+
+def test_build_pack_mixes_puzzles_and_bundle_bytes_and_names_bad_items():
+    from spotdiff_core import puzzle_to_zip_bytes
+    from spotdiff_core.errors import PuzzleFormatError
+    from spotdiff_core.worksheet import build_pack, is_saved_puzzle, title_from_name
+
+    first, second = synthetic_puzzle(320, 240), synthetic_puzzle(400, 300, n=2)
+    items = [first, ("my_second-puzzle.zip", puzzle_to_zip_bytes(second))]
+    assert all(is_saved_puzzle(i) for i in items)
+    assert not is_saved_puzzle(("photo.jpg", b"\xff\xd8\xff\xe0"))
+    worksheet = build_pack(items, options=WorksheetOptions(answers="none"))
+    assert worksheet.titles == ("", "my second puzzle")
+    assert [len(p) for p in worksheet.puzzles] == [3, 2]
+    assert worksheet.page_kinds == ("cover", "puzzle", "puzzle")
+    with pytest.raises(PuzzleFormatError, match=r"^pack item 2 of 2 \(broken\.zip\): "):
+        build_pack([first, ("broken.zip", b"PK\x03\x04 not really a zip")])
+    with pytest.raises(InvalidInputError, match=r"pack item 1 of 1 \(a\.png\): .*\(file name, file bytes\)"):
+        build_pack([("a.png", "not bytes")])
+    assert title_from_name("C:\\photos\\red_bus-2.jpg") == "red bus 2"
