@@ -223,7 +223,7 @@ def run_action(action: tuple[str, int | None], picture: pictures.Picture | None,
     state.set_notice(notice)
 
 
-def review(settings: CreateSettings) -> None:
+def review() -> None:
     """The current puzzle: both pictures, answers, the list of differences, replace, regenerate, downloads."""
     puzzle = state.get_puzzle()
     if puzzle is None:
@@ -334,7 +334,9 @@ with picture_column:
     if picture is None:
         st.info(t("picture_missing"), icon=":material/image:")
     else:
-        st.image(picture.image, width="stretch")
+        height, width = picture.image.shape[:2]
+        # A tall photo at full column width would fill the screen and push the puzzle far down.
+        st.image(picture.image, width="stretch" if width >= height else 360)
         caption = t("picture_caption", width=picture.image.shape[1], height=picture.image.shape[0])
         if picture.credit:
             caption += " · " + t("sample_credit", credit=picture.credit)
@@ -355,5 +357,4 @@ with settings_column:
     if action is not None and settings is not None:
         run_action(action, picture, settings)
 
-if settings is not None:
-    review(settings)
+review()
