@@ -153,7 +153,7 @@ def background_point(puzzle) -> tuple[float, float]:
     return x, y
 
 
-def test_upload_generate_download_and_play_to_the_end(server, browser, photo_jpeg):
+def test_upload_generate_download_and_play_to_the_end(browser, server, photo_jpeg):  # no server without a browser
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page.set_default_timeout(STEP_TIMEOUT_MS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -194,3 +195,11 @@ def test_hints_count_move_on_and_clear_when_found(game):
 def test_games_are_numbered_apart():
     puzzle = make_puzzle()
     assert Game(puzzle).number != Game(puzzle).number
+
+
+def test_the_game_rules_do_not_need_streamlit():
+    import subprocess
+    import sys
+
+    code = "import sys, spotdiff_app.game; assert 'streamlit' not in sys.modules, 'streamlit imported'"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
