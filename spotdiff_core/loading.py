@@ -43,7 +43,8 @@ def validate_max_side(max_side: int) -> int:
         raise InvalidInputError(f"max_side must be a whole number of pixels, not {max_side!r}.")
     if not limits.MIN_MAX_SIDE <= max_side <= limits.MAX_MAX_SIDE:
         raise InvalidInputError(
-            f"max_side {max_side} is out of range: use {limits.MIN_MAX_SIDE} to {limits.MAX_MAX_SIDE} pixels."
+            f"max_side {max_side} is out of range: use {limits.MIN_MAX_SIDE} to {limits.MAX_MAX_SIDE} pixels "
+            "(MIN_MAX_SIDE to MAX_MAX_SIDE)."
         )
     return int(max_side)
 
@@ -160,7 +161,7 @@ def load_image(source: ImageSource, *, max_side: int = limits.DEFAULT_MAX_SIDE) 
             # Pillow refuses from the header, far above our own limit: say it is too big, not unreadable.
             raise InvalidInputError(
                 f"The picture has far too many pixels; the limit is {limits.MAX_SOURCE_PIXELS / 1e6:.0f} megapixels "
-                f"and {limits.MAX_SOURCE_SIDE} pixels a side (MAX_SOURCE_PIXELS)."
+                f"and {limits.MAX_SOURCE_SIDE} pixels a side (MAX_SOURCE_PIXELS, MAX_SOURCE_SIDE)."
             ) from exc
         except UnidentifiedImageError as exc:
             raise InvalidInputError(
@@ -181,7 +182,7 @@ def load_image(source: ImageSource, *, max_side: int = limits.DEFAULT_MAX_SIDE) 
             ):
                 raise InvalidInputError(
                     f"The picture is {width} x {height} pixels; the limit is {limits.MAX_SOURCE_PIXELS / 1e6:.0f} megapixels "
-                    f"and {limits.MAX_SOURCE_SIDE} pixels a side (MAX_SOURCE_PIXELS)."
+                    f"and {limits.MAX_SOURCE_SIDE} pixels a side (MAX_SOURCE_PIXELS, MAX_SOURCE_SIDE)."
                 )
             if width < 1 or height < 1:
                 raise InvalidInputError("The picture has no pixels.")
