@@ -255,7 +255,6 @@ def test_an_uploaded_picture_is_used_and_a_bad_one_is_one_error():
     at.file_uploader(key="create_upload").set_value(("notes.png", b"not a picture at all", "image/png")).run()
     assert len(at.error) == 1
     assert at.error[0].value.startswith(f"**{EN['error_invalid_input']}**")
-    assert "not a picture we can read" in at.error[0].value
 
 
 def test_a_camera_photo_is_used_and_survives_a_visit_to_another_page():
