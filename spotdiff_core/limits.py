@@ -37,5 +37,9 @@ MAX_BUNDLE_FILES = 8
 MAX_JSON_BYTES = 1024 * 1024
 MAX_PACK_PUZZLES = 30  # puzzles in one worksheet pack
 
+# --- Printed worksheets ----------------------------------------------------------
+MIN_PRINT_DPI = 150  # every picture is placed at no less than this many pixels per inch
+PAGE_MARGIN_MM = 15.0  # inside the printable area of every office and school printer (they need 5 to 12 mm)
+
 # --- Running ------------------------------------------------------------------
 GENERATION_TIME_LIMIT_S = 120.0  # one generation is stopped after this many seconds

@@ -24,8 +24,8 @@ from .generator import Pipeline
 from .puzzle import Puzzle
 
 # --- What a printed page promises -------------------------------------------------
-MIN_PRINT_DPI = 150  # every picture is placed at no less than this many pixels per inch
-PAGE_MARGIN_MM = 15.0  # inside the printable area of every office and school printer (they need 5 to 12 mm)
+MIN_PRINT_DPI = limits.MIN_PRINT_DPI
+PAGE_MARGIN_MM = limits.PAGE_MARGIN_MM
 PAPER_SIZES_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}  # portrait width, height
 ORIENTATIONS = ("portrait", "landscape")
 ANSWER_PLACEMENTS = ("after", "end", "none")
