@@ -51,10 +51,19 @@ def held_from_message(message: str, asked: int) -> int:
 # --- guarantees 1 to 4, per picture and difficulty ---------------------------------------------------
 
 
+# Cases that break a guarantee today, kept as strict xfails for the lead (see the reasons).
+KNOWN_BREAKS = {
+    ("coffee", "normal", True): "generator/metrics: #3 (remove) passes print-safe at mean |dL| 8.012 by cv2's Lab "
+    "but is 7.9875 by scikit-image's: the floors are checked with no margin for the conversion",
+}
+
+
 @pytest.mark.parametrize("print_safe", [False, True], ids=["plain", "print_safe"])
 @pytest.mark.parametrize("difficulty", limits.DIFFICULTIES)
 @pytest.mark.parametrize("name", PICTURES)
-def test_every_guarantee_holds(name, difficulty, print_safe):
+def test_every_guarantee_holds(name, difficulty, print_safe, request):
+    if (name, difficulty, print_safe) in KNOWN_BREAKS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_BREAKS[name, difficulty, print_safe]))
     puzzle = generate_puzzle(
         picture(name), n_differences=5, difficulty=difficulty, seed=11, print_safe=print_safe, max_side=WORKING_SIDE
     )
