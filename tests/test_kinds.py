@@ -141,8 +141,8 @@ def test_flip_is_refused_on_a_symmetric_disc(radius):
 
 FRAGMENT_FLIP = pytest.mark.xfail(
     strict=True,
-    reason="regions/segmenter: a thin sliver along the triangle's anti-aliased hypotenuse (768 px, bbox 198,120,132,151, "
-    "same box as the triangle) passes the candidate filters and, being small, is preferred at normal/hard; flipping it "
+    reason="regions/segmenter: thin slivers along the triangle's anti-aliased hypotenuse (326-768 px, bbox ~198,120,132,151, "
+    "the triangle's own box) pass the candidate filters and, being small, are preferred at normal/hard; flipping one "
     "erases the hypotenuse with a halo and pastes a mirrored line: an X-shaped scar, not a mirrored triangle",
 )
 
