@@ -10,6 +10,9 @@ from spotdiff_core.metrics import spectral_residual_saliency
 from tests.helpers import measure_all
 from tests.test_guarantees import PICTURES, WORKING_SIDE, picture
 
+# 30 generations shared by every test here: about 10 s on an idle 2-core machine.
+pytestmark = pytest.mark.slow
+
 SEEDS = (0, 1)
 PHOTOS = tuple(name for name in PICTURES if name != "drawing")
 

@@ -8,7 +8,7 @@ import pytest
 
 from spotdiff_core import ImageUnsuitableError, generate_puzzle, limits
 from tests.helpers import guarantee_violations, measure_all, object_pixels
-from tests.test_guarantees import WORKING_SIDE, picture, scene
+from tests.test_guarantees import WORKING_SIDE, held_from_message, picture, scene
 
 GRASS = (90, 160, 90)
 SKY = (60, 130, 200)
@@ -59,11 +59,11 @@ def test_an_unknown_or_empty_kind_list_is_refused(kinds, drawing):
 
 
 def test_flips_on_the_drawing_are_counted_honestly():
-    # Most drawn shapes are symmetric: the drawing holds only a few flips, and says so.
+    # Most drawn shapes are symmetric: the drawing holds only a few flips, and says exactly how many.
     image = picture("drawing")
     with pytest.raises(ImageUnsuitableError, match=r"can hold only (\d) of the 8 differences") as info:
         generate_puzzle(image, n_differences=8, kinds=["flip"], seed=3, max_side=WORKING_SIDE)
-    held = int(str(info.value).split("can hold only ")[1].split()[0])
+    held = held_from_message(str(info.value), 8)
     puzzle = generate_puzzle(image, n_differences=held, kinds=["flip"], seed=3, max_side=WORKING_SIDE)
     assert guarantee_violations(puzzle, n_differences=held) == []
 
