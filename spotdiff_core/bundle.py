@@ -106,7 +106,8 @@ def _read_zip(data: bytes) -> dict[str, bytes]:
         )
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    # NotImplementedError: a header asking for a zip version we do not read ("zip file version 8.4").
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise PuzzleFormatError("This file is not a puzzle bundle: it is not a readable .zip file.") from exc
     with zf:
         infos = [i for i in zf.infolist() if not i.filename.endswith("/")]  # is_dir() fails on an empty name
@@ -240,7 +241,7 @@ def _plain_mapping(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise PuzzleFormatError(f"puzzle.json: {what} must be an object.")
     for key, item in value.items():
-        if not isinstance(key, str) or len(key) > 64:
+        if not isinstance(key, str) or len(key) > 64 or not key.isprintable():  # keys are quoted in messages
             raise PuzzleFormatError(f"puzzle.json: {what} has an invalid key.")
         if isinstance(item, list):
             if len(item) > 16 or not all(isinstance(i, (str, int, float, bool)) for i in item):

@@ -78,8 +78,10 @@ def _too_big_message(size: int) -> str:
     )
 
 
-def _to_rgb_uint8(im: Image.Image) -> np.ndarray:
-    """Any PIL mode -> RGB uint8, transparency composited on white, high bit depths scaled down."""
+def _to_rgb_uint8(im: Image.Image, *, max_side: int | None = None) -> np.ndarray:
+    """Any PIL mode -> RGB uint8, transparency composited on white, high bit depths scaled down.
+
+    With ``max_side``, 8-bit pictures are also shrunk to the working size before the array is made."""
     mode = im.mode
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
         arr = np.asarray(im)
@@ -108,6 +110,10 @@ def _to_rgb_uint8(im: Image.Image) -> np.ndarray:
         im = Image.alpha_composite(white, im).convert("RGB")
     if im.mode != "RGB":
         im = im.convert("RGB")
+    if max_side is not None and working_size(*im.size, max_side) != im.size:
+        # Shrink in Pillow before making the array: each full-size copy of a 64 MP picture is 192 MB.
+        # It is the Lanczos step resize_to_max_side takes, so the result is the same.
+        im = im.resize(working_size(*im.size, max_side), Image.Resampling.LANCZOS)
     return np.asarray(im, dtype=np.uint8).copy()
 
 
@@ -199,7 +205,7 @@ def load_image(source: ImageSource, *, max_side: int = limits.DEFAULT_MAX_SIDE) 
                 im.load()
                 if orientation != 1:
                     im = ImageOps.exif_transpose(im)
-                rgb = _to_rgb_uint8(im)
+                rgb = _to_rgb_uint8(im, max_side=max_side)
             except InvalidInputError:
                 raise
             except Exception as exc:  # Pillow's decoders raise many kinds (KeyError, TypeError...) on damaged files

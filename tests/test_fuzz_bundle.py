@@ -369,6 +369,12 @@ def _set_member_byte(compression: int, name: str, offset: int, value: int) -> by
     return bytes(data)
 
 
+def _central_version(data: bytes, version: int) -> bytes:
+    """``data`` with the first central-directory record's "version needed to extract" set to ``version``."""
+    at = data.index(b"PK\x01\x02") + 6
+    return data[:at] + bytes([version]) + data[at + 1 :]
+
+
 def _with_json(old: str, new: str) -> bytes:
     text = FILES["puzzle.json"].decode()
     assert old in text
@@ -387,6 +393,9 @@ def _with_json(old: str, new: str) -> bytes:
         pytest.param(_set_member_byte(zipfile.ZIP_LZMA, "puzzle.json", 9, 0xFF), "damaged", id="lzma"),
         # Rebuilt(add ''): ZipInfo.is_dir() raised IndexError on the empty member name.
         pytest.param(make_zip([("", b"x"), *FILES.items()]), "unexpected file ''", id="empty-name"),
+        # From the long run: FuzzInput(bundle[-400:], flip@213.6) turned a central directory's "version needed
+        # to extract" 20 (0x14) into 84 (0x54); ZipFile() raised NotImplementedError("zip file version 8.4").
+        pytest.param(_central_version(BUNDLE, 84), "not a readable .zip file", id="zip-version"),
         # json.loads raised ValueError: more than 4300 digits in one number.
         pytest.param(_with_json('"width": 256', '"width": ' + "9" * 5000), "not valid JSON", id="5000-digits"),
         # math.isfinite raised OverflowError on a whole number too big for a float.
@@ -419,8 +428,10 @@ def _set_in_doc(path: tuple, value: Any) -> bytes:
         (("version",), "x" * 70_000, "has version 'xxxx"),
         (("differences", 0, "kind"), list(range(20_000)), r"unknown kind \[0, 1, 2"),
         (("differences", 0, "bbox"), ["y" * 10_000, 0, 0, 0], "bbox must be a whole number .* not 'yyy"),
+        # From the long run (add backends/...): a key with a line break was quoted as is, over two lines.
+        (("backends", "\n"), {}, "backends has an invalid key"),
     ],
-    ids=["version", "kind", "bbox"],
+    ids=["version", "kind", "bbox", "newline-key"],
 )
 def test_regression_messages_quote_hostile_values_briefly(path, value, match):
     with pytest.raises(PuzzleFormatError, match=match) as info:

@@ -15,6 +15,7 @@ import struct
 import subprocess
 import sys
 import time
+import tracemalloc
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -68,6 +69,8 @@ INTERNAL = {
     "MIN_REGION_FRACTION",
     "MAX_REGION_FRACTION",
     "MIN_SPACING_FRACTION",
+    "MIN_PRINT_DPI",  # worksheet layout, not a refusal (test_worksheet.py checks it)
+    "PAGE_MARGIN_MM",
 }
 TESTED_ELSEWHERE = {"MAX_PACK_PUZZLES"}
 
@@ -315,3 +318,29 @@ def test_python_dash_m_generate_prints_one_line_and_fails(tmp_path, name, args):
     assert done.stdout == ""
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and name in lines[0], done.stderr
+
+
+# --- memory of one load -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "TIFF"])
+def test_big_pictures_are_shrunk_before_any_full_size_array_copy(fmt):
+    # Regression: a 64 MP PNG made two full-size copies (192 MB each) on top of Pillow's own; 798 MB peak RSS
+    # in benchmarks/bench_memory.py. tracemalloc sees numpy's and Python's allocations (not Pillow's own).
+    from PIL import Image as PILImage
+
+    big = PILImage.fromarray(photo("chelsea", 451)).resize((4000, 3000), PILImage.Resampling.BILINEAR)
+    buf = io.BytesIO()
+    big.save(buf, format=fmt, **({"compress_level": 1} if fmt == "PNG" else {"compression": "tiff_adobe_deflate"}))
+    full_size = 4000 * 3000 * 3
+    tracemalloc.start()
+    try:
+        image = load_image(buf.getvalue(), max_side=1024)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert image.shape == (768, 1024, 3)
+    # What remains is the file being read; before the fix, two more full-size copies.
+    assert peak < len(buf.getvalue()) + full_size / 8, (
+        f"traced {peak / 2**20:.0f} MiB while loading a {full_size / 2**20:.0f} MiB picture"
+    )
