@@ -26,7 +26,7 @@ LAMA_FILENAMES = ("big-lama.pt",)
 
 # --- How torch runs -------------------------------------------------------------------------------
 TORCH_THREADS_ENV = "SPOTDIFF_TORCH_THREADS"
-MAX_TORCH_THREADS = 8  # more intra-op threads than this only adds overhead on a CPU
+MAX_TORCH_THREADS = 8  # more intra-op threads than this adds little for one picture at a time
 DEVICE_ENV = "SPOTDIFF_DEVICE"  # e.g. "cpu" to keep a GPU free; default: a GPU when there is one
 
 
@@ -131,7 +131,6 @@ def missing_packages(*modules: str) -> list[str]:
 
 # --- Offline-safe torch / ultralytics -----------------------------------------------------------
 _setup_lock = threading.Lock()
-_torch_configured = False
 
 
 def ultralytics_config_dir() -> Path:
@@ -154,6 +153,8 @@ def import_ultralytics() -> ModuleType:
     os.environ["YOLO_OFFLINE"] = "1"  # no DNS probe, no analytics, no downloads
     os.environ["YOLO_AUTOINSTALL"] = "false"  # never pip-install at run time
     os.environ.setdefault("YOLO_VERBOSE", "false")
+    # ultralytics sets OMP_NUM_THREADS=1 for the whole process (child processes too) unless it is set.
+    os.environ.setdefault("OMP_NUM_THREADS", str(default_torch_threads()))
     if "YOLO_CONFIG_DIR" not in os.environ:
         config = ultralytics_config_dir()
         config.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -172,27 +173,37 @@ def import_ultralytics() -> ModuleType:
 
 
 def default_torch_threads() -> int:
-    """Intra-op threads for torch: every core this process may use, at most ``MAX_TORCH_THREADS``.
+    """Intra-op threads for torch: one core fewer than this process may use (at least 1, at most 8).
 
-    Inference runs one call at a time (the backends hold a lock), so one call may use every core;
-    ``$SPOTDIFF_TORCH_THREADS`` overrides this.
+    The spare core keeps the app responsive and serves the pipeline's numpy/OpenCV work and other
+    sessions. On the 2-core target box this is 1 thread, on purpose: measured there with other work
+    running, a FastSAM-s pass took 2 to 5 s on 1 thread but 5 to 26 s on 2, because OpenMP threads
+    spin-wait for a core that is busy. ``$SPOTDIFF_TORCH_THREADS`` overrides this.
     """
     configured = os.environ.get(TORCH_THREADS_ENV, "").strip()
     if configured.isdigit() and int(configured) > 0:
         return int(configured)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(MAX_TORCH_THREADS, cores))
+    return max(1, min(MAX_TORCH_THREADS, cores - 1))
 
 
 def import_torch() -> ModuleType:
-    """Import torch and set its thread count once per process (see :func:`default_torch_threads`)."""
-    global _torch_configured
+    """Import torch with its intra-op thread count set (see :func:`default_torch_threads`)."""
     torch = importlib.import_module("torch")
-    with _setup_lock:
-        if not _torch_configured:
-            torch.set_num_threads(default_torch_threads())
-            _torch_configured = True
+    apply_torch_threads(torch)
     return torch
+
+
+def apply_torch_threads(torch: ModuleType) -> None:
+    """Set torch's thread count to :func:`default_torch_threads` if something changed it.
+
+    ultralytics sets it to (cores - 1) whenever it builds a predictor, which is a single thread on a
+    two-core machine and doubles inference time; the backends call this after ultralytics ran.
+    """
+    wanted = default_torch_threads()
+    with _setup_lock:
+        if torch.get_num_threads() != wanted:
+            torch.set_num_threads(wanted)
 
 
 def pick_device(requested: str | None = None) -> str:

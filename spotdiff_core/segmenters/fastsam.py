@@ -17,6 +17,7 @@ from ..errors import BackendUnavailableError, InvalidInputError
 from ..models import (
     FASTSAM_FILENAMES,
     FASTSAM_WEIGHTS_ENV,
+    apply_torch_threads,
     find_weights,
     first_line,
     import_torch,
@@ -201,6 +202,7 @@ def _load(path: Path, device: str) -> _LoadedModel:
                 f"The weights file {path} is a {getattr(model, 'task', 'unknown')!r} model, not a FastSAM "
                 "segmentation model; use FastSAM-s.pt or FastSAM-x.pt."
             )
+        model.add_callback("on_predict_start", _skip_cpu_warmup)
         loaded = _LoadedModel(model, threading.Lock())
         warmup = np.zeros((WARMUP_SIDE, WARMUP_SIDE, 3), np.uint8)
         options = {"imgsz": WARMUP_SIDE, "conf": CONF, "device": device, "verbose": False, "save": False}
@@ -209,12 +211,24 @@ def _load(path: Path, device: str) -> _LoadedModel:
         return loaded
 
 
+def _skip_cpu_warmup(predictor: Any) -> None:
+    """ultralytics callback: on a CPU its warm-up runs no forward pass, it only imports torchvision.
+
+    That import takes 2 to 4 s on a small machine just to use torchvision's NMS, and ultralytics' own
+    torch NMS gives the same boxes; on a GPU the warm-up (a real forward pass) is kept.
+    """
+    if getattr(predictor, "device", None) is not None and predictor.device.type == "cpu":
+        predictor.done_warmup = True
+
+
 def _run(loaded: _LoadedModel, bgr: np.ndarray, options: dict[str, Any], path: Path) -> tuple[np.ndarray, np.ndarray]:
     """One locked inference; returns masks (N, h, w) bool and confidences (N,) float32 as numpy copies."""
     h, w = bgr.shape[:2]
+    torch = import_torch()
     with loaded.lock:
         try:
             result = loaded.model.predict(bgr, **options)[0]
+            apply_torch_threads(torch)  # building a predictor resets it; later calls use every core
         except Exception as exc:
             raise BackendUnavailableError(
                 f"FastSAM ({path}) failed on a {w}x{h} picture ({type(exc).__name__}: {first_line(exc)}); "
