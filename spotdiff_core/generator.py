@@ -29,6 +29,7 @@ from .segmenters.base import Segmenter
 
 ProgressCallback = Callable[[str, float], None]
 STAGES = ("segmenting", "choosing", "editing", "checking")
+ACCEPTANCE_MARGIN = 0.5  # dE / dL kept above the floors, so other Lab conversions agree a change is visible
 PLANNED_KIND_TRIES = 6  # candidates tried with a slot's planned kind before any kind is allowed
 
 
@@ -299,7 +300,9 @@ class Pipeline:
         made = list(keep)
         remaining = _order_candidates(analysis.candidates, settings.difficulty, rng)
         remaining = [c for c in remaining if not _overlaps(c, blocked_sources)]
-        plan = [settings.kinds[i % len(settings.kinds)] for i in rng.permutation(max(len(ids), len(settings.kinds)))]
+        # The plan does not depend on how many are asked for, so the first K slots go the same way for any N
+        # (an error's "can hold only K" is then a promise: asking for K with the same seed works).
+        plan = [settings.kinds[i] for i in rng.permutation(len(settings.kinds))]
         ctx = EditContext(
             image=modified,
             lab=modified_lab,
@@ -369,7 +372,7 @@ class Pipeline:
         measure = measure_change(
             analysis.lab[window], new_lab, result.mask[window], analysis.saliency[window], picture_area=result.mask.size
         )
-        if failed_guarantee(measure, print_safe=ctx.print_safe) is not None:
+        if failed_guarantee(measure, print_safe=ctx.print_safe, margin=ACCEPTANCE_MARGIN) is not None:
             return None
         return kind, result.mask, window, new_lab, result.image
 

@@ -86,13 +86,16 @@ def measure_change(
     )
 
 
-def failed_guarantee(measure: ChangeMeasure, *, print_safe: bool) -> str | None:
-    """The first puzzle guarantee (GUIDE section 4) a change breaks, or None if it keeps them all."""
+def failed_guarantee(measure: ChangeMeasure, *, print_safe: bool, margin: float = 0.0) -> str | None:
+    """The first puzzle guarantee (GUIDE section 4) a change breaks, or None if it keeps them all.
+
+    ``margin`` raises the dE and |dL| floors (the pipeline accepts changes with some headroom).
+    """
     if not limits.MIN_REGION_FRACTION <= measure.area_fraction <= limits.MAX_REGION_FRACTION:
         return f"area {measure.area_fraction:.4f} outside {limits.MIN_REGION_FRACTION}..{limits.MAX_REGION_FRACTION}"
-    if measure.contrast < limits.MIN_CONTRAST_DELTA_E:
+    if measure.contrast < limits.MIN_CONTRAST_DELTA_E + margin:
         return f"mean dE {measure.contrast:.1f} below {limits.MIN_CONTRAST_DELTA_E}"
-    if print_safe and measure.lightness_contrast < limits.MIN_PRINT_SAFE_DELTA_L:
+    if print_safe and measure.lightness_contrast < limits.MIN_PRINT_SAFE_DELTA_L + margin:
         return f"mean |dL| {measure.lightness_contrast:.1f} below {limits.MIN_PRINT_SAFE_DELTA_L}"
     if measure.changed_fraction < limits.MIN_CHANGED_FRACTION:
         return f"only {measure.changed_fraction:.2f} of the region visibly changed"

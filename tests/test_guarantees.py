@@ -51,19 +51,10 @@ def held_from_message(message: str, asked: int) -> int:
 # --- guarantees 1 to 4, per picture and difficulty ---------------------------------------------------
 
 
-# Cases that break a guarantee today, kept as strict xfails for the lead (see the reasons).
-KNOWN_BREAKS = {
-    ("coffee", "normal", True): "generator/metrics: #3 (remove) passes print-safe at mean |dL| 8.012 by cv2's Lab "
-    "but is 7.9875 by scikit-image's: the floors are checked with no margin for the conversion",
-}
-
-
 @pytest.mark.parametrize("print_safe", [False, True], ids=["plain", "print_safe"])
 @pytest.mark.parametrize("difficulty", limits.DIFFICULTIES)
 @pytest.mark.parametrize("name", PICTURES)
-def test_every_guarantee_holds(name, difficulty, print_safe, request):
-    if (name, difficulty, print_safe) in KNOWN_BREAKS:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_BREAKS[name, difficulty, print_safe]))
+def test_every_guarantee_holds(name, difficulty, print_safe):
     puzzle = generate_puzzle(
         picture(name), n_differences=5, difficulty=difficulty, seed=11, print_safe=print_safe, max_side=WORKING_SIDE
     )
@@ -142,10 +133,6 @@ def test_the_number_the_error_promises_can_be_made():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="generator: 'can hold only 8 of the 10' but asking for 8 with the same seed raises 'only 7 of the 8'",
-)
 def test_the_number_the_error_promises_can_be_made_for_one_kind():
     _ask_for_what_the_error_promised(
         picture("chelsea"), difficulty="easy", kinds=["resize"], seed=5, max_side=WORKING_SIDE
@@ -155,11 +142,6 @@ def test_the_number_the_error_promises_can_be_made_for_one_kind():
 # --- guarantee 2: visible, measured with another Lab conversion -------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="generator/metrics: difference 7 passes at dE 10.006 by cv2's Lab but is 9.956 by scikit-image's: "
-    "the visibility floor is checked with no margin for the conversion",
-)
 def test_the_contrast_floor_holds_by_an_independent_lab_conversion():
     puzzle = generate_puzzle(
         picture("coffee"), n_differences=10, difficulty="normal", kinds="remove", seed=5, max_side=WORKING_SIDE

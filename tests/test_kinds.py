@@ -139,18 +139,7 @@ def test_flip_is_refused_on_a_symmetric_disc(radius):
             generate_puzzle(_disc(radius), n_differences=1, kinds=["flip"], difficulty=difficulty, seed=0)
 
 
-FRAGMENT_FLIP = pytest.mark.xfail(
-    strict=True,
-    reason="regions/segmenter: thin slivers along the triangle's anti-aliased hypotenuse (326-768 px, bbox ~198,120,132,151, "
-    "the triangle's own box) pass the candidate filters and, being small, are preferred at normal/hard; flipping one "
-    "erases the hypotenuse with a halo and pastes a mirrored line: an X-shaped scar, not a mirrored triangle",
-)
-
-
-@pytest.mark.parametrize(
-    "difficulty",
-    ["easy", pytest.param("normal", marks=FRAGMENT_FLIP), pytest.param("hard", marks=FRAGMENT_FLIP)],
-)
+@pytest.mark.parametrize("difficulty", limits.DIFFICULTIES)
 def test_flip_mirrors_an_asymmetric_object(difficulty):
     image = np.empty((384, 512, 3), np.uint8)
     image[:] = GRASS
