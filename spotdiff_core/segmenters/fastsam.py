@@ -41,7 +41,6 @@ MIN_MASK_FRACTION = 0.0005  # smaller masks are noise (the pipeline needs 0.12 %
 MAX_MASK_FRACTION = 0.5  # larger ones are background or the whole picture
 MERGE_CONTAINMENT = 0.85  # two masks merge when this share of the smaller lies inside the larger ...
 MERGE_AREA_RATIO = 0.7  # ... and the smaller is at least this share of the larger (else it is a part)
-OVERLAP_STRIDE = 2  # overlaps for the merge decision are counted on every 2nd row and column
 
 WARMUP_SIDE = 64  # the load check runs one tiny inference, so a broken file fails at construction
 
@@ -263,29 +262,44 @@ def merge_masks(masks: np.ndarray, scores: np.ndarray) -> list[np.ndarray]:
     areas = masks.reshape(n, -1).sum(axis=1)
     sized = (areas >= MIN_MASK_FRACTION * h * w) & (areas <= MAX_MASK_FRACTION * h * w)
     order = sorted(np.flatnonzero(sized).tolist(), key=lambda i: (-float(scores[i]), -int(areas[i]), i))
-    if not order:
-        return []
-    sub = masks[order][:, ::OVERLAP_STRIDE, ::OVERLAP_STRIDE].reshape(len(order), -1).astype(np.float32)
-    inter = sub @ sub.T  # pairwise overlap counts on the subsampled grid
-    sub_areas = np.diag(inter)
-    leaders: list[int] = []  # positions in ``order`` of each group's first (most confident) member
+    # Pixel overlaps are counted only for pairs whose sizes and boxes allow a merge: no (n, n) matrix
+    # product, whose BLAS threads crawl on a busy two-core machine.
+    boxes = {i: _bbox(masks[i]) for i in order}
+    leaders: list[int] = []  # each group's first (most confident) mask
     unions: list[np.ndarray] = []
-    for k, index in enumerate(order):
+    union_boxes: list[tuple[int, int, int, int]] = []
+    for index in order:
         for g, leader in enumerate(leaders):
-            smaller, larger = sorted((sub_areas[k], sub_areas[leader]))
-            if larger > 0 and inter[k, leader] >= MERGE_CONTAINMENT * smaller and smaller >= MERGE_AREA_RATIO * larger:
+            smaller, larger = sorted((int(areas[index]), int(areas[leader])))
+            if smaller < MERGE_AREA_RATIO * larger:
+                continue
+            (ay0, ay1, ax0, ax1), (by0, by1, bx0, bx1) = boxes[index], boxes[leader]
+            y0, y1, x0, x1 = max(ay0, by0), min(ay1, by1), max(ax0, bx0), min(ax1, bx1)
+            if y0 >= y1 or x0 >= x1:
+                continue
+            overlap = np.count_nonzero(masks[index, y0:y1, x0:x1] & masks[leader, y0:y1, x0:x1])
+            if overlap >= MERGE_CONTAINMENT * smaller:
                 unions[g] |= masks[index]
+                uy0, uy1, ux0, ux1 = union_boxes[g]
+                union_boxes[g] = (min(uy0, ay0), max(uy1, ay1), min(ux0, ax0), max(ux1, ax1))
                 break
         else:
-            leaders.append(k)
+            leaders.append(index)
             unions.append(masks[index].copy())
-    return [_fill_holes(mask) for mask in unions]
+            union_boxes.append(boxes[index])
+    return [_fill_holes(mask, box) for mask, box in zip(unions, union_boxes, strict=True)]
 
 
-def _fill_holes(mask: np.ndarray) -> np.ndarray:
-    """The (h, w) bool mask with enclosed holes filled (work on the bounding box only)."""
-    ys, xs = np.nonzero(mask)
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+def _bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """(y0, y1, x0, x1) of a non-empty (h, w) bool mask, end-exclusive."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+
+
+def _fill_holes(mask: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """The (h, w) bool mask with enclosed holes filled, working inside its ``box`` (y0, y1, x0, x1) only."""
+    y0, y1, x0, x1 = box
     out = mask.copy()
     out[y0:y1, x0:x1] = ndimage.binary_fill_holes(mask[y0:y1, x0:x1])
     return out
@@ -297,11 +311,10 @@ def _to_picture(mask: np.ndarray, shape: tuple[int, int]) -> Segment | None:
     big_h, big_w = shape
     if (h, w) == (big_h, big_w):
         return Segment.from_mask(mask)
-    ys, xs = np.nonzero(mask)
-    if len(xs) == 0:
+    if not mask.any():
         return None
     sx, sy = big_w / w, big_h / h
-    x0, x1, y0, y1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
+    y0, y1, x0, x1 = _bbox(mask)
     bx0, by0 = int(np.floor(x0 * sx)), int(np.floor(y0 * sy))
     bx1, by1 = min(big_w, int(np.ceil(x1 * sx))), min(big_h, int(np.ceil(y1 * sy)))
     local = mask[y0:y1, x0:x1].astype(np.float32)
