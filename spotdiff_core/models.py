@@ -89,8 +89,9 @@ def find_weights(
         path = Path(explicit if explicit is not None else from_env).expanduser().resolve()
         problem = _file_problem(path, what)
         if problem:
-            fix = "pass an existing file" if explicit is not None else f"fix or unset {env_var}"
-            return WeightsLookup(None, (path,), source, f"{problem} (given by {source}); {fix}.")
+            fix = "pass the path of a good file" if explicit is not None else f"fix or unset {env_var}"
+            named_by = "the weights argument" if explicit is not None else env_var
+            return WeightsLookup(None, (path,), source, f"{problem}, named by {named_by}; {fix}.")
         return WeightsLookup(path, (path,), source)
     folder = model_dir()
     looked_at = tuple(folder / name for name in filenames)
@@ -114,7 +115,7 @@ def _file_problem(path: Path, what: str) -> str:
     if not path.is_file():
         return f"the {what} weights file {path} does not exist"
     if not zipfile.is_zipfile(path):  # reads only the end of the file: catches truncated downloads cheaply
-        return f"the {what} weights file {path} is not a PyTorch archive (truncated or corrupt)"
+        return f"the {what} weights file {path} is not a PyTorch archive: it is truncated or corrupt"
     return ""
 
 

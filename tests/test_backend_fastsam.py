@@ -237,7 +237,8 @@ def test_a_truncated_file_is_reported_and_auto_falls_back(monkeypatch, tmp_path,
     monkeypatch.setenv(FASTSAM_WEIGHTS_ENV, str(broken))
     availability = FastSAMSegmenter.availability()
     assert not availability.available
-    assert "not a PyTorch archive (truncated or corrupt)" in availability.reason and str(broken) in availability.reason
+    assert "not a PyTorch archive: it is truncated or corrupt" in availability.reason
+    assert str(broken) in availability.reason and f"named by {FASTSAM_WEIGHTS_ENV}" in availability.reason
     with pytest.raises(BackendUnavailableError, match="truncated or corrupt"):
         Pipeline.from_names("fastsam", "telea")
     pipeline = Pipeline.from_names("auto", "telea")

@@ -86,7 +86,7 @@ class LamaInpainter(Inpainter):
         lookup = find_weights(None, env_var=LAMA_WEIGHTS_ENV, filenames=LAMA_FILENAMES, what="LaMa")
         if lookup.path is None:
             return Availability(False, lookup.problem)
-        return Availability(True, f"weights {lookup.path} (from {lookup.source}).")
+        return Availability(True, f"weights {lookup.path} (from {lookup.source}); loaded when first used.")
 
     def fill(self, image: np.ndarray, mask: np.ndarray, *, seed: int) -> np.ndarray:
         """Fill ``mask`` in ``image`` (a crop) with LaMa.

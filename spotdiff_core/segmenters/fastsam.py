@@ -126,12 +126,13 @@ class FastSAMSegmenter(Segmenter):
         if missing:
             return Availability(
                 False,
-                f"the package {' and '.join(missing)} is not installed (pip install torch ultralytics-opencv-headless).",
+                f"the package {' and '.join(missing)} is not installed "
+                "(pip install torch ultralytics-opencv-headless).",
             )
         lookup = find_weights(None, env_var=FASTSAM_WEIGHTS_ENV, filenames=FASTSAM_FILENAMES, what="FastSAM")
         if lookup.path is None:
             return Availability(False, lookup.problem)
-        return Availability(True, f"weights {lookup.path} (from {lookup.source}).")
+        return Availability(True, f"weights {lookup.path} (from {lookup.source}); loaded when first used.")
 
     def segment(self, image: np.ndarray) -> list[Segment]:
         """Candidate regions of a picture.
