@@ -24,6 +24,7 @@ class Strength:
     shrink: float
     preferred_area: tuple[float, float]  # candidate area fractions tried first
     busy_preference: float  # duplicate placement: >0 seeks busy surroundings, <0 plain ones
+    contrast_range: tuple[float, float]  # accepted mean dE of a change (on top of the visibility floor)
 
 
 STRENGTHS = {
@@ -33,7 +34,8 @@ STRENGTHS = {
         grow=1.5,
         shrink=0.6,
         preferred_area=(0.006, 0.055),
-        busy_preference=-0.5,
+        busy_preference=-2.0,
+        contrast_range=(16.0, float("inf")),
     ),
     "normal": Strength(
         hue_rotation=(50, 120),
@@ -41,7 +43,8 @@ STRENGTHS = {
         grow=1.35,
         shrink=0.7,
         preferred_area=(0.002, 0.03),
-        busy_preference=-0.2,
+        busy_preference=-1.5,
+        contrast_range=(0.0, float("inf")),
     ),
     "hard": Strength(
         hue_rotation=(25, 70),
@@ -50,8 +53,12 @@ STRENGTHS = {
         shrink=0.78,
         preferred_area=(0.0012, 0.008),
         busy_preference=0.2,
+        contrast_range=(0.0, float("inf")),
     ),
 }
+
+
+RESERVED_PENALTY = 50.0
 
 
 @dataclass
@@ -67,6 +74,7 @@ class EditContext:
     inpainter: Inpainter
     strength: Strength
     print_safe: bool
+    reserved: np.ndarray | None = None  # (H, W) bool, objects still waiting to be changed: copies avoid them
 
 
 @dataclass(frozen=True, eq=False)
@@ -222,6 +230,8 @@ def duplicate(cand: Candidate, ctx: EditContext) -> EditResult | None:
         too_weak = max(0.0, target - contrast)
         too_strong = max(0.0, contrast - 2.5 * target) if ctx.strength.busy_preference > 0 else 0.0
         score = -0.5 * (too_weak + too_strong) + ctx.strength.busy_preference * busy
+        if ctx.reserved is not None and ctx.reserved[py : py + oh, px : px + ow][footprint_local].any():
+            score -= RESERVED_PENALTY  # covering an object that could become another difference
         if score > best_score:
             best, best_score = (px, py), score
     if best is None:

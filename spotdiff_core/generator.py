@@ -30,7 +30,8 @@ from .segmenters.base import Segmenter
 ProgressCallback = Callable[[str, float], None]
 STAGES = ("segmenting", "choosing", "editing", "checking")
 ACCEPTANCE_MARGIN = 0.5  # dE / dL kept above the floors, so other Lab conversions agree a change is visible
-PLANNED_KIND_TRIES = 6  # candidates tried with a slot's planned kind before any kind is allowed
+PLANNED_KIND_TRIES = 6
+RESERVED_CANDIDATES = 40  # the next candidates in line, which duplicates try not to cover  # candidates tried with a slot's planned kind before any kind is allowed
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,15 @@ def _gradient(lab: np.ndarray) -> np.ndarray:
 def _grow(mask: np.ndarray, radius: int) -> np.ndarray:
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
     return cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
+
+
+def _union(candidates: Sequence[Candidate], shape: tuple[int, int]) -> np.ndarray:
+    """(H, W) bool union of candidates' masks."""
+    union = np.zeros(shape, bool)
+    for cand in candidates:
+        x, y, w, h = cand.segment.bbox
+        union[y : y + h, x : x + w] |= cand.segment.local_mask
+    return union
 
 
 def _overlaps(cand: Candidate, mask: np.ndarray) -> bool:
@@ -316,6 +326,7 @@ class Pipeline:
         )
         for slot, did in enumerate(ids):
             report("editing", 0.4 + 0.55 * slot / len(ids))
+            ctx.reserved = _union(remaining[:RESERVED_CANDIDATES], shape)
             planned = plan[slot % len(plan)]
             others = [k for k in settings.kinds if k != planned]
             accepted = None
@@ -374,6 +385,9 @@ class Pipeline:
         )
         if failed_guarantee(measure, print_safe=ctx.print_safe, margin=ACCEPTANCE_MARGIN) is not None:
             return None
+        lowest, highest = ctx.strength.contrast_range
+        if not lowest <= measure.contrast <= highest:
+            return None  # visible, but not as strong (easy) or as subtle (hard) as the difficulty asks
         return kind, result.mask, window, new_lab, result.image
 
     def _assemble(

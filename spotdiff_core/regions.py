@@ -19,6 +19,8 @@ MIN_ASPECT = 0.15
 DUPLICATE_IOU = 0.7
 MIN_THICKNESS = 0.12  # inscribed radius / sqrt(area): a disc has 0.56, a 1:5 bar 0.22, a 2 px line far less
 MIN_THICKNESS_PX = 2.5
+FLAT_SPREAD = 4.0  # mean dE from a region's mean colour below which it counts as flat
+MAX_CONTINUED_BOUNDARY = 0.2  # a flat region whose colour goes on past this share of its ring is a fragment
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,6 +63,17 @@ def _solidity(local: np.ndarray) -> float:
 def _thickness(local: np.ndarray) -> float:
     """Radius of the largest disc inside a (h, w) bool mask, in pixels."""
     return float(cv2.distanceTransform(np.pad(local, 1).astype(np.uint8), cv2.DIST_L2, 5).max())
+
+
+def _is_fragment_of_flat_area(inside_lab: np.ndarray, ring_lab: np.ndarray, mean_inside: np.ndarray) -> bool:
+    """True for a piece cut out of a flat-coloured area: its own colour goes on past part of its boundary.
+
+    Only flat regions are judged (drawn shapes); in textured photos colour similarity says little.
+    """
+    if np.linalg.norm(inside_lab - mean_inside, axis=1).mean() > FLAT_SPREAD:
+        return False
+    continues = np.linalg.norm(ring_lab - mean_inside, axis=1) < FLAT_SPREAD
+    return float(continues.mean()) > MAX_CONTINUED_BOUNDARY
 
 
 def _iou(a: Segment, b: Segment) -> float:
@@ -124,7 +137,11 @@ def propose_candidates(
         if not ring.any():
             continue
         crop_lab = lab[y0:y1, x0:x1]
-        ring_contrast = float(np.linalg.norm(crop_lab[inside].mean(axis=0) - crop_lab[ring].mean(axis=0)))
+        inside_lab, ring_lab = crop_lab[inside], crop_lab[ring]
+        mean_inside = inside_lab.mean(axis=0)
+        if _is_fragment_of_flat_area(inside_lab, ring_lab, mean_inside):
+            continue
+        ring_contrast = float(np.linalg.norm(mean_inside - ring_lab.mean(axis=0)))
         saliency = float(saliency_map[y0:y1, x0:x1][inside].mean())
         busyness = float(gradient[y0:y1, x0:x1][ring].mean())
         fraction = seg.area / total
