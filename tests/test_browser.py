@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +10,8 @@ import pytest
 from PIL import Image
 
 from spotdiff_core import load_puzzle
+
+from .app_server import running_app
 
 pytestmark = pytest.mark.browser
 
@@ -30,70 +25,23 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-STARTUP_TIMEOUT_S = 60
 GENERATE_TIMEOUT_MS = 120_000
 STEP_TIMEOUT_MS = 20_000
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """`streamlit run streamlit_app.py` on a free port, weights-free, with its own TMPDIR; stopped at the end."""
+    try:
+        with running_app(tmp_path_factory.mktemp("app")) as running:
+            yield running
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`streamlit run streamlit_app.py` on a free port, weights-free, stopped at the end."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("SPOTDIFF_FASTSAM_WEIGHTS", "SPOTDIFF_LAMA_WEIGHTS")}
-    # An empty models directory: the app must run on the weights-free default backends.
-    env["SPOTDIFF_MODEL_DIR"] = str(tmp_path_factory.mktemp("no-models"))
-    env["YOLO_OFFLINE"], env["YOLO_AUTOINSTALL"] = "1", "false"
-    log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w+")
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "streamlit_app.py",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"streamlit exited with {process.returncode}:\n{log.read()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer on {url} within {STARTUP_TIMEOUT_S} s")
-            time.sleep(0.3)
-        yield url
-    finally:
-        # Stop the server and anything it started (its own process group).
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=15)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
-        log.close()
+def server(app) -> str:
+    return app.url
 
 
 @pytest.fixture(scope="module")
@@ -200,3 +148,13 @@ def test_upload_generate_download_and_play_to_the_end(browser, server, photo_jpe
     page.add_style_tag(content="[data-testid='stBalloons'] { display: none !important; }")
     screenshot(page, "finished.png", pictures=True)
     page.close()
+
+
+def test_nothing_of_the_user_stays_on_the_server(app, browser, server, photo_jpeg):
+    """Privacy: after upload, generate, download and play, the app's TMPDIR is empty and its log has no file name."""
+    test_upload_generate_download_and_play_to_the_end(browser, server, photo_jpeg)
+    left_behind = sorted(p.relative_to(app.tmpdir) for p in app.tmpdir.rglob("*"))
+    assert left_behind == [], f"the app left files in its temporary folder: {left_behind}"
+    log = app.log.read_text(errors="replace")
+    assert photo_jpeg.name not in log, "the server log names the user's file"
+    assert "base64" not in log and "\\x89PNG" not in log, "the server log holds picture data"
