@@ -16,7 +16,7 @@ from PIL import Image
 
 from . import limits
 from .errors import PuzzleFormatError
-from .loading import quiet_pillow_warnings
+from .loading import pillow_open, quiet_pillow_warnings
 from .puzzle import Difference, Puzzle, bbox_of
 
 FORMAT_NAME = "spotdiff-puzzle"
@@ -190,7 +190,7 @@ def _read_folder(path: Path) -> dict[str, bytes]:
 def _decode_png(data: bytes, name: str, mode: str) -> np.ndarray:
     try:
         with quiet_pillow_warnings():  # our own size limit below is far lower than Pillow's bomb limits
-            im = Image.open(io.BytesIO(data))
+            im = pillow_open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:
         raise PuzzleFormatError(
             f"{name} has far too many pixels; saved puzzles are at most {limits.MAX_MAX_SIDE} pixels a side (MAX_MAX_SIDE)."

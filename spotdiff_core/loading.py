@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 import threading
 import warnings
 from collections.abc import Iterator
@@ -35,6 +36,16 @@ def quiet_pillow_warnings() -> Iterator[None]:
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         warnings.simplefilter("ignore", UserWarning)
         yield
+
+
+def pillow_open(fp: BinaryIO) -> Image.Image:
+    """Pillow's own ``Image.open``, even after ultralytics has replaced it process-wide.
+
+    ultralytics patches ``PIL.Image.open`` to pip-install a HEIF plugin when a file is not identified; offline
+    that turns "not a picture" into a ModuleNotFoundError, so we call the original.
+    """
+    patches = sys.modules.get("ultralytics.utils.patches")
+    return getattr(patches, "_image_open", Image.open)(fp)
 
 
 def validate_max_side(max_side: int) -> int:
@@ -162,7 +173,7 @@ def load_image(source: ImageSource, *, max_side: int = limits.DEFAULT_MAX_SIDE) 
     data = _read_bytes(source)
     with quiet_pillow_warnings():
         try:
-            im = Image.open(io.BytesIO(data))
+            im = pillow_open(io.BytesIO(data))
         except Image.DecompressionBombError as exc:
             # Pillow refuses from the header, far above our own limit: say it is too big, not unreadable.
             raise InvalidInputError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
 import subprocess
 import sys
@@ -428,3 +429,15 @@ def test_the_loaded_picture_is_a_fresh_writable_array():
     first = load_image(data)
     first[:] = 0
     assert np.array_equal(load_image(data), quadrants())
+
+
+def test_not_a_picture_is_said_plainly_even_after_ultralytics_patched_pillow():
+    # ultralytics replaces PIL.Image.open process-wide with one that pip-installs a HEIF plugin on unknown files.
+    code = (
+        "import ultralytics.utils.patches, spotdiff_core as sd\n"
+        "try:\n    sd.load_image(b'hello, not a picture')\n"
+        "except sd.InvalidInputError as exc:\n    print(exc)\n"
+    )
+    env = {**os.environ, "YOLO_OFFLINE": "1", "YOLO_AUTOINSTALL": "false"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert "not a picture we can read" in out.stdout, out.stderr[-2000:]
