@@ -20,7 +20,7 @@ from types import ModuleType
 MODEL_DIR_ENV = "SPOTDIFF_MODEL_DIR"
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models"  # <repo>/models, ignored by git
 FASTSAM_WEIGHTS_ENV = "SPOTDIFF_FASTSAM_WEIGHTS"
-FASTSAM_FILENAMES = ("FastSAM-s.pt", "FastSAM-x.pt")  # the small one first: it is 5x faster on a CPU
+FASTSAM_FILENAMES = ("FastSAM-s.pt", "FastSAM-x.pt")  # the small one first: FastSAM-x needs 8x its FLOPs
 LAMA_WEIGHTS_ENV = "SPOTDIFF_LAMA_WEIGHTS"
 LAMA_FILENAMES = ("big-lama.pt",)
 
@@ -56,10 +56,6 @@ class WeightsLookup:
     looked_at: tuple[Path, ...]
     source: str
     problem: str = ""
-
-    @property
-    def found(self) -> bool:
-        return self.path is not None
 
 
 def find_weights(
@@ -198,8 +194,8 @@ def import_torch() -> ModuleType:
 def apply_torch_threads(torch: ModuleType) -> None:
     """Set torch's thread count to :func:`default_torch_threads` if something changed it.
 
-    ultralytics sets it to (cores - 1) whenever it builds a predictor, which is a single thread on a
-    two-core machine and doubles inference time; the backends call this after ultralytics ran.
+    ultralytics sets its own count (cores - 1, ignoring ``$SPOTDIFF_TORCH_THREADS`` and CPU affinity)
+    whenever it builds a predictor; the backends call this after ultralytics ran, so ours holds.
     """
     wanted = default_torch_threads()
     with _setup_lock:

@@ -65,7 +65,7 @@ class LamaInpainter(Inpainter):
     name: ClassVar[str] = "lama"
     needs_weights: ClassVar[bool] = True
     description: ClassVar[str] = "LaMa large-mask inpainting (TorchScript big-lama.pt); needs the weights file."
-    max_crop_side: ClassVar[int] = 512  # LaMa keeps structure at this size; ~1-2 s per fill on a small CPU
+    max_crop_side: ClassVar[int] = 512  # LaMa handles big crops (IOPaint feeds it whole pictures); 512 caps CPU time
 
     def __init__(self, *, weights: str | os.PathLike | None = None, device: str | None = None):
         if missing_packages("torch"):

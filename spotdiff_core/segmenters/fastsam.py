@@ -27,17 +27,18 @@ from ..models import (
 )
 from .base import Segment, Segmenter
 
-# Inference defaults, stated once. 640 px keeps a CPU forward pass near 1.6 s for FastSAM-s (FastSAM's
-# own 1024 is ~2.5x slower for little gain at puzzle sizes); conf 0.25 keeps faint parts because the
-# pipeline filters and scores candidates anyway; iou 0.9 (FastSAM's everything-mode value) lets NMS
-# keep nested part/whole masks, which are merged below only when they are near-duplicates.
+# Inference defaults, stated once. imgsz 640: a FastSAM-s pass takes about 0.5 s on one core of the
+# 2-core target box (FastSAM's own 1024 costs 2.5x that), and the smallest answer region (0.1 % of
+# the picture) is still ~16 px across. conf 0.25 keeps faint parts, since the pipeline filters and
+# scores candidates anyway. iou 0.9 (FastSAM's everything-mode value) lets NMS keep nested part and
+# whole masks; near-duplicates among them are merged below.
 IMGSZ = 640
 CONF = 0.25
 IOU = 0.9
 MAX_DET = 100
 MASK_THRESHOLD = 0.5
 
-MIN_MASK_FRACTION = 0.0005  # smaller masks are noise (the pipeline needs 0.12 % of the picture)
+MIN_MASK_FRACTION = 0.0005  # smaller masks are noise (answer regions cover at least 0.1 % of the picture)
 MAX_MASK_FRACTION = 0.5  # larger ones are background or the whole picture
 MERGE_CONTAINMENT = 0.85  # two masks merge when this share of the smaller lies inside the larger ...
 MERGE_AREA_RATIO = 0.7  # ... and the smaller is at least this share of the larger (else it is a part)
@@ -66,6 +67,10 @@ class FastSAMSegmenter(Segmenter):
     segmenter. One model per weights file is loaded per process and shared; calls are serialised,
     because ultralytics' predictor keeps per-call arguments on itself.
 
+    When FastSAM finds too few usable regions, the pipeline says the picture cannot hold the puzzle,
+    as with any segmenter: this one never mixes in weights-free proposals, because the puzzle records
+    "fastsam" as the segmenter that made it.
+
     Parameters
     ----------
     weights : path-like, optional
@@ -80,6 +85,8 @@ class FastSAMSegmenter(Segmenter):
     ------
     BackendUnavailableError
         ultralytics or torch is not installed, or the weights file is missing, corrupt or not a FastSAM model.
+    InvalidInputError
+        An option is out of range.
     """
 
     name: ClassVar[str] = "fastsam"
@@ -99,7 +106,7 @@ class FastSAMSegmenter(Segmenter):
         if isinstance(imgsz, bool) or not isinstance(imgsz, int) or not 32 <= imgsz <= 2048:
             raise InvalidInputError(f"FastSAM imgsz must be a whole number from 32 to 2048, not {imgsz!r}.")
         for label, value in (("conf", conf), ("iou", iou)):
-            if not 0.0 < float(value) <= 1.0:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
                 raise InvalidInputError(f"FastSAM {label} must be in (0, 1], not {value!r}.")
         if isinstance(max_det, bool) or not isinstance(max_det, int) or max_det < 1:
             raise InvalidInputError(f"FastSAM max_det must be a positive whole number, not {max_det!r}.")
@@ -228,7 +235,7 @@ def _run(loaded: _LoadedModel, bgr: np.ndarray, options: dict[str, Any], path: P
     with loaded.lock:
         try:
             result = loaded.model.predict(bgr, **options)[0]
-            apply_torch_threads(torch)  # building a predictor resets it; later calls use every core
+            apply_torch_threads(torch)  # ultralytics sets its own count when it builds a predictor
         except Exception as exc:
             raise BackendUnavailableError(
                 f"FastSAM ({path}) failed on a {w}x{h} picture ({type(exc).__name__}: {first_line(exc)}); "
