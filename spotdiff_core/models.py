@@ -158,6 +158,7 @@ def import_ultralytics() -> ModuleType:
         os.environ["YOLO_CONFIG_DIR"] = str(config)
     imported_before = "ultralytics" in sys.modules
     ultralytics = importlib.import_module("ultralytics")
+    _undo_pillow_patch()
     if imported_before:
         # Imported before our switches were set: turn its cached flags off where they are read.
         for name in ("ultralytics.utils", "ultralytics.utils.checks", "ultralytics.utils.downloads"):
@@ -167,6 +168,20 @@ def import_ultralytics() -> ModuleType:
                     if hasattr(module, flag):
                         setattr(module, flag, False)
     return ultralytics
+
+
+def _undo_pillow_patch() -> None:
+    """Give ``PIL.Image.open`` back to Pillow after ultralytics replaced it process-wide.
+
+    ultralytics' replacement pip-installs a HEIF plugin whenever Pillow cannot identify a file; offline
+    that turns the app's "not a picture" message into a ModuleNotFoundError. We only pass it arrays.
+    """
+    patches = sys.modules.get("ultralytics.utils.patches")
+    original = getattr(patches, "_image_open", None)
+    if original is not None:
+        from PIL import Image
+
+        Image.open = original
 
 
 def default_torch_threads() -> int:

@@ -121,10 +121,13 @@ def test_fastsam_loads_and_runs_without_network_installs_or_stray_files(tmp_path
         from spotdiff_core.segmenters import SEGMENTERS
         from spotdiff_core.samples import illustration
 
+        from PIL import Image
+        pillow_open = Image.open
         segmenter = SEGMENTERS.create("auto")[0]
         segments = segmenter.segment(illustration())
         import os
         print(json.dumps({"attempts": attempts, "name": segmenter.name, "segments": len(segments),
+                          "pillow_untouched": Image.open is pillow_open,
                           "config": os.environ.get("YOLO_CONFIG_DIR"), "offline": os.environ.get("YOLO_OFFLINE"),
                           "autoinstall": os.environ.get("YOLO_AUTOINSTALL")}))
     """
@@ -135,6 +138,7 @@ def test_fastsam_loads_and_runs_without_network_installs_or_stray_files(tmp_path
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["name"] == "fastsam" and report["segments"] > 0
     assert report["attempts"] == []
+    assert report["pillow_untouched"]  # ultralytics' process-wide Image.open patch is undone
     assert report["offline"] == "1" and report["autoinstall"] == "false"
     assert Path(report["config"]).parent == temp  # ultralytics' settings file lives in a temp folder
     assert list(work.iterdir()) == []  # nothing written where it ran (no runs/, no downloaded weights)
