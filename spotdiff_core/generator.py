@@ -31,6 +31,7 @@ ProgressCallback = Callable[[str, float], None]
 STAGES = ("segmenting", "choosing", "editing", "checking")
 ACCEPTANCE_MARGIN = 0.5  # dE / dL kept above the floors, so other Lab conversions agree a change is visible
 PLANNED_KIND_TRIES = 6
+SALIENCY_RANK_WEIGHT = 0.2
 RESERVED_CANDIDATES = 40  # the next candidates in line, which duplicates try not to cover  # candidates tried with a slot's planned kind before any kind is allowed
 
 
@@ -134,10 +135,12 @@ def _order_candidates(candidates: Sequence[Candidate], difficulty: str, rng: np.
     prior = np.array([c.prior for c in candidates]) + rng.normal(0.0, 0.04, len(candidates))
     busy = np.array([c.busyness for c in candidates])
     busy = busy / (busy.max() + 1e-6)
+    # Saliency ranks on its own too: small drawn shapes are both small (hard) and salient (easy).
+    salient = np.argsort(np.argsort([c.saliency for c in candidates])) / max(1, len(candidates) - 1)
     if difficulty == "easy":
-        key = -prior
+        key = -prior - SALIENCY_RANK_WEIGHT * salient
     elif difficulty == "hard":
-        key = prior - 0.1 * busy  # busier surroundings hide a change
+        key = prior - 0.1 * busy + SALIENCY_RANK_WEIGHT * salient  # busier, less salient places hide a change
     else:
         key = np.abs(prior - np.median(prior))
     lo, hi = STRENGTHS[difficulty].preferred_area
