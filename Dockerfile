@@ -1,9 +1,10 @@
 # Hugging Face Docker Space: the Streamlit app on port 7860, CPU only, FastSAM weights baked in at build time.
 FROM python:3.11-slim
 
-# fonts-noto-cjk: the PDF worksheets need a CJK font. curl: weights at build time and the health check.
+# fonts-noto-cjk: the PDF worksheets need a CJK font. poppler-utils: worksheet previews of the real PDF.
+# curl: weights at build time and the health check.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-noto-cjk fontconfig curl \
+    && apt-get install -y --no-install-recommends fonts-noto-cjk fontconfig poppler-utils curl \
     && rm -rf /var/lib/apt/lists/*
 
 # Spaces run the container as user 1000.
@@ -39,7 +40,8 @@ RUN mkdir -p "$SPOTDIFF_MODEL_DIR" \
     && if [ "$WITH_LAMA" = 1 ]; then curl -fsSL --retry 3 -o "$SPOTDIFF_MODEL_DIR/big-lama.pt" "$LAMA_URL"; fi \
     && chmod -R a+rX /opt/spotdiff
 
-COPY --chown=1000:1000 . .
+# The code stays root-owned and read-only to the app's user: it writes only to /tmp (and its home).
+COPY . .
 
 USER 1000
 EXPOSE 7860
