@@ -242,7 +242,7 @@ def show_result(result: dict, signature: tuple) -> None:
     )
     if result["grayscale"]:
         for number, ids in result["weak_in_gray"]:
-            st.warning(t("ws_weak_in_gray", number=number, ids=", ".join(map(str, ids))), icon="🖨️")
+            st.warning(t("ws_weak_in_gray", number=number, ids=", ".join(map(str, ids))), icon=":material/print:")
     st.download_button(
         t("ws_download"),
         data=result["pdf"],
@@ -258,7 +258,7 @@ def show_result(result: dict, signature: tuple) -> None:
         column.image(picture, caption=t(key), width="stretch")
 
 
-st.title("🖨️ " + t("ws_title"))
+st.title(t("ws_title"))
 st.caption(t("ws_intro"))
 
 inputs_column, options_column = st.columns([3, 2], gap="large")
@@ -276,7 +276,7 @@ with options_column:
     ready = chosen is not None and generation is not None
     signature = (chosen[2] if chosen else None, options, tuple(sorted((generation or {}).items())))
     clicked = st.button(
-        t("ws_make_button"), type="primary", icon="🖨️", width="stretch", disabled=not ready, key="ws_make"
+        t("ws_make_button"), type="primary", icon=":material/print:", width="stretch", disabled=not ready, key="ws_make"
     )
     if clicked and ready:
         make(chosen[0], chosen[1], options, generation, signature)
