@@ -32,7 +32,7 @@ from .base import Segment, Segmenter
 # the picture) is still ~16 px across. conf 0.25 keeps faint parts, since the pipeline filters and
 # scores candidates anyway. iou 0.9 (FastSAM's everything-mode value) lets NMS keep nested part and
 # whole masks; near-duplicates among them are merged below.
-IMGSZ = 640
+IMGSZ = 512
 CONF = 0.25
 IOU = 0.9
 MAX_DET = 100
