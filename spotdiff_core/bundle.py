@@ -110,10 +110,12 @@ def _read_zip(data: bytes) -> dict[str, bytes]:
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise PuzzleFormatError("This file is not a puzzle bundle: it is not a readable .zip file.") from exc
     with zf:
-        infos = [i for i in zf.infolist() if not i.filename.endswith("/")]  # is_dir() fails on an empty name
-        if len(infos) > limits.MAX_BUNDLE_FILES:
+        entries = [i for i in zf.infolist() if not i.filename.endswith("/")]  # is_dir() fails on an empty name
+        # A folder zipped on a Mac also holds __MACOSX/._* and .DS_Store files: skipped unread, within a bound.
+        infos = [i for i in entries if not _is_os_metadata(i.filename)]
+        if len(infos) > limits.MAX_BUNDLE_FILES or len(entries) > 3 * limits.MAX_BUNDLE_FILES:
             raise PuzzleFormatError(
-                f"The puzzle bundle holds {len(infos)} files; at most {limits.MAX_BUNDLE_FILES} are allowed (MAX_BUNDLE_FILES)."
+                f"The puzzle bundle holds {len(entries)} files; at most {limits.MAX_BUNDLE_FILES} are allowed (MAX_BUNDLE_FILES)."
             )
         # zipfile never returns more than a member's declared size, so the declared sizes bound what we read:
         # refuse a bomb before inflating anything.
@@ -170,6 +172,11 @@ def _total_too_big() -> str:
     return (
         f"The puzzle bundle unpacks to more than {limits.MAX_BUNDLE_TOTAL_BYTES // 2**20} MiB (MAX_BUNDLE_TOTAL_BYTES)."
     )
+
+
+def _is_os_metadata(name: str) -> bool:
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    return bool(parts) and (parts[0] == "__MACOSX" or parts[-1] == ".DS_Store")
 
 
 def _member_too_big(name: str) -> str:

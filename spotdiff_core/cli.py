@@ -23,14 +23,17 @@ class _Parser(argparse.ArgumentParser):
         raise CliError(message)
 
 
-def _int_in(lo: int, hi: int, name: str, limit_name: str) -> Callable[[str], int]:
+def _int_in(lo: int, hi: int, name: str, limit_names: tuple[str, str]) -> Callable[[str], int]:
+    """An argparse type for a whole number in [lo, hi]; the message names the limit that was crossed."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{name} must be a whole number, not {text!r}") from None
         if not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"{name} must be from {lo} to {hi} ({limit_name}), not {value}")
+            crossed = limit_names[0] if value < lo else limit_names[1]
+            raise argparse.ArgumentTypeError(f"{name} must be from {lo} to {hi} ({crossed}), not {value}")
         return value
 
     return parse
@@ -51,7 +54,9 @@ def add_puzzle_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--differences",
         "-n",
-        type=_int_in(limits.MIN_DIFFERENCES, limits.MAX_DIFFERENCES, "--differences", "MAX_DIFFERENCES"),
+        type=_int_in(
+            limits.MIN_DIFFERENCES, limits.MAX_DIFFERENCES, "--differences", ("MIN_DIFFERENCES", "MAX_DIFFERENCES")
+        ),
         default=limits.DEFAULT_DIFFERENCES,
         metavar="N",
         help=f"how many differences, {limits.MIN_DIFFERENCES} to {limits.MAX_DIFFERENCES} (default {limits.DEFAULT_DIFFERENCES})",
@@ -78,7 +83,7 @@ def add_puzzle_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-side",
-        type=_int_in(limits.MIN_MAX_SIDE, limits.MAX_MAX_SIDE, "--max-side", "MAX_MAX_SIDE"),
+        type=_int_in(limits.MIN_MAX_SIDE, limits.MAX_MAX_SIDE, "--max-side", ("MIN_MAX_SIDE", "MAX_MAX_SIDE")),
         default=limits.DEFAULT_MAX_SIDE,
         metavar="PX",
         help=f"long side of the working picture in pixels, {limits.MIN_MAX_SIDE} to {limits.MAX_MAX_SIDE} (default {limits.DEFAULT_MAX_SIDE})",

@@ -87,6 +87,28 @@ def make_settings(
     return Settings(int(n_differences), difficulty, kinds, bool(print_safe), validate_max_side(max_side))
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """When a generation must stop; :meth:`check` raises GenerationTimeoutError past it."""
+
+    seconds: float
+    end: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        if not (isinstance(seconds, (int, float)) and seconds > 0):
+            raise InvalidInputError(f"The time limit must be a positive number of seconds, not {seconds!r}.")
+        return cls(float(seconds), time.monotonic() + seconds)
+
+    def check(self) -> None:
+        if time.monotonic() > self.end:
+            raise GenerationTimeoutError(
+                f"Making the puzzle took longer than {self.seconds:g} s (GENERATION_TIME_LIMIT_S is "
+                f"{limits.GENERATION_TIME_LIMIT_S:g} s) and was stopped; try a smaller working size or "
+                "fewer differences."
+            )
+
+
 @dataclass(frozen=True, eq=False)
 class Analysis:
     """What the pipeline knows about a picture before editing it."""
@@ -224,11 +246,12 @@ class Pipeline:
             n_differences=n_differences, difficulty=difficulty, kinds=kinds, print_safe=print_safe, max_side=max_side
         )
         seed = _validate_seed(seed)
-        deadline = time.monotonic() + time_limit
+        deadline = Deadline.after(time_limit)
         report = progress or (lambda stage, fraction: None)
         original = resize_to_max_side(as_rgb_image(image), settings.max_side)
         report("segmenting", 0.0)
         analysis = self.analyse(original)
+        deadline.check()
         report("choosing", 0.35)
         rng = np.random.default_rng(seed)
         ids = list(range(1, settings.n_differences + 1))
@@ -239,7 +262,13 @@ class Pipeline:
         return puzzle
 
     def replace_difference(
-        self, puzzle: Puzzle, difference_id: int, *, seed: int | None = None, progress: ProgressCallback | None = None
+        self,
+        puzzle: Puzzle,
+        difference_id: int,
+        *,
+        seed: int | None = None,
+        progress: ProgressCallback | None = None,
+        time_limit: float = limits.GENERATION_TIME_LIMIT_S,
     ) -> Puzzle:
         """A copy of ``puzzle`` where difference ``difference_id`` is undone and a new one made elsewhere.
 
@@ -256,6 +285,7 @@ class Pipeline:
         )
         seed = _validate_seed(seed)
         report = progress or (lambda stage, fraction: None)
+        deadline = Deadline.after(time_limit)
         report("segmenting", 0.0)
         analysis = self.analyse(puzzle.original)
         base = np.array(puzzle.modified, copy=True)
@@ -271,7 +301,7 @@ class Pipeline:
             [difference_id],
             settings,
             rng,
-            time.monotonic() + limits.GENERATION_TIME_LIMIT_S,
+            deadline,
             report,
             avoid=old.mask,
         )
@@ -297,7 +327,7 @@ class Pipeline:
         ids: list[int],
         settings: Settings,
         rng: np.random.Generator,
-        deadline: float,
+        deadline: Deadline,
         report: ProgressCallback,
         avoid: np.ndarray | None = None,
     ) -> tuple[np.ndarray, list[tuple[int, str, np.ndarray]]]:
@@ -337,11 +367,7 @@ class Pipeline:
             for kinds, limit in (([planned], PLANNED_KIND_TRIES), ([planned, *others], None)):
                 exhausted = set()
                 for index, cand in enumerate(remaining[:limit]):
-                    if time.monotonic() > deadline:
-                        raise GenerationTimeoutError(
-                            f"Making the puzzle took longer than {limits.GENERATION_TIME_LIMIT_S:.0f} s "
-                            "(GENERATION_TIME_LIMIT_S) and was stopped; try a smaller working size or fewer differences."
-                        )
+                    deadline.check()
                     accepted = next(
                         (a for k in kinds if (a := self._attempt(k, cand, ctx, analysis)) is not None), None
                     )

@@ -152,7 +152,7 @@ def assert_one_line_error(done: subprocess.CompletedProcess, pattern: str, *, co
 @pytest.mark.parametrize(
     ("args", "pattern", "code"),
     [
-        (["--differences", "0"], r"--differences must be from 1 to 10 \(MAX_DIFFERENCES\), not 0", 2),
+        (["--differences", "0"], r"--differences must be from 1 to 10 \(MIN_DIFFERENCES\), not 0", 2),
         (["--differences", "11"], r"--differences must be from 1 to 10 \(MAX_DIFFERENCES\), not 11", 2),
         (["-n", "three"], r"--differences must be a whole number, not 'three'", 2),
         (["--difficulty", "extreme"], r"invalid choice: 'extreme' \(choose from '?easy'?, '?normal'?, '?hard'?\)", 2),
@@ -162,7 +162,7 @@ def assert_one_line_error(done: subprocess.CompletedProcess, pattern: str, *, co
             1,
         ),
         (["--kinds", ","], r"Unknown kind of change \(none given\)", 1),
-        (["--max-side", "10"], r"--max-side must be from 256 to 2048 \(MAX_MAX_SIDE\), not 10", 2),
+        (["--max-side", "10"], r"--max-side must be from 256 to 2048 \(MIN_MAX_SIDE\), not 10", 2),
         (["--seed", "-1"], r"the seed must be from 0 to 2\*\*63 - 1, not -1", 2),
         (["--seed", "x"], r"the seed must be a whole number, not 'x'", 2),
         (["--segmenter", "magic"], r"invalid choice: 'magic'", 2),

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..backends import Availability
 from ..errors import BackendUnavailableError
+from ..loading import WARNINGS_LOCK
 from ..models import (
     LAMA_FILENAMES,
     LAMA_WEIGHTS_ENV,
@@ -119,7 +120,7 @@ def _load(path: Path, device: str) -> _LoadedModel:
             return loaded
         torch = import_torch()
         try:
-            with warnings.catch_warnings():
+            with WARNINGS_LOCK, warnings.catch_warnings():  # the filters are process-wide: one user at a time
                 # big-lama.pt exists only as TorchScript, so its (deprecated) loader is the only way in.
                 warnings.filterwarnings("ignore", message=r".*torch\.jit\.load.* is deprecated", category=FutureWarning)
                 module = torch.jit.load(str(path), map_location="cpu").to(device).eval()
