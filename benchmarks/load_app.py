@@ -92,7 +92,9 @@ async def _session(browser, url: str, index: int, rounds: int, report: LoadRepor
             report.generation_s.append(time.perf_counter() - start)
             done += 1
     except Exception as exc:  # a failed session is counted, the others go on
-        report.failures.append(f"session {index} after {done} puzzles: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+        report.failures.append(
+            f"session {index} after {done} puzzles: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+        )
     finally:
         await context.close()
 

@@ -206,9 +206,7 @@ def test_unsafe_member_paths_are_refused(files, name):
     assert repr(name) in message
 
 
-@pytest.mark.parametrize(
-    "name", ["notes.txt", "evil.exe", "Puzzle.json", "original.png.exe", "labels.PNG"]
-)
+@pytest.mark.parametrize("name", ["notes.txt", "evil.exe", "Puzzle.json", "original.png.exe", "labels.PNG"])
 def test_unexpected_member_names_are_refused(files, name):
     message, _ = refused(make_zip([*files.items(), (name, b"hello")]), "unexpected file")
     assert repr(name) in message and "only original.png, modified.png, labels.png, puzzle.json" in message
