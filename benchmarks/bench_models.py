@@ -26,21 +26,6 @@ TARGET_RATIO = 2.0
 TARGET_MB = 1536.0
 
 
-def photo_1024(name: str, folder: Path) -> Path:
-    """The scikit-image photo ``name`` at 1024 px on its long side, saved as a JPEG in ``folder``."""
-    import cv2
-    from PIL import Image
-    from skimage import data
-
-    image = getattr(data, name)()[..., :3]
-    h, w = image.shape[:2]
-    scale = 1024 / max(h, w)
-    image = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_CUBIC)
-    path = folder / f"{name}.jpg"
-    Image.fromarray(image).save(path, quality=92)
-    return path
-
-
 def run_measured(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str]:
     """Wall seconds, peak RSS (MB) and the summary line of one `generate` child process.
 
@@ -71,6 +56,7 @@ def main() -> int:
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
+    from benchmarks.bench_generate import photo_1024
 
     with tempfile.TemporaryDirectory(prefix="bench-models-") as tmp:
         tmp = Path(tmp)

@@ -9,9 +9,11 @@ import sys
 import tempfile
 import threading
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 # --- Where weights live -------------------------------------------------------------------------
 # Look-up order for each model: the constructor's ``weights=`` argument, then the model's own
@@ -225,3 +227,37 @@ def pick_device(requested: str | None = None) -> str:
         return chosen
     torch = import_torch()
     return "cuda:0" if torch.cuda.is_available() else "cpu"
+
+
+@dataclass
+class LoadedModel:
+    """A model loaded once per process, with the lock that serialises calls into it."""
+
+    model: Any
+    lock: threading.Lock
+
+
+class ModelCache:
+    """One loaded model per weights file (path, mtime, size) and device per process, shared by all sessions."""
+
+    def __init__(self) -> None:
+        self._models: dict[tuple[str, int, int, str], LoadedModel] = {}
+        self._lock = threading.Lock()
+
+    def get(
+        self, path: Path, device: str, load: Callable[[], Any], check: Callable[[LoadedModel], None]
+    ) -> LoadedModel:
+        """The model for ``path`` on ``device``: ``load()`` builds it and ``check`` tries it on first use.
+
+        A file replaced on disk (new mtime or size) is loaded again. Loading holds the cache's lock, so two
+        sessions asking at once load it once.
+        """
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size, device)
+        with self._lock:
+            loaded = self._models.get(key)
+            if loaded is None:
+                loaded = LoadedModel(load(), threading.Lock())
+                check(loaded)
+                self._models[key] = loaded
+            return loaded

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import threading
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -17,6 +15,8 @@ from ..loading import WARNINGS_LOCK
 from ..models import (
     LAMA_FILENAMES,
     LAMA_WEIGHTS_ENV,
+    LoadedModel,
+    ModelCache,
     find_weights,
     first_line,
     import_torch,
@@ -29,16 +29,7 @@ PAD_MULTIPLE = 8  # LaMa downsamples three times, so each side must be a multipl
 WARMUP_SIDE = 64  # the load check fills one tiny picture, so a wrong file fails at construction
 
 
-@dataclass
-class _LoadedModel:
-    """One TorchScript module per (file, device) in this process, with a lock so calls do not pile up in memory."""
-
-    module: Any
-    lock: threading.Lock
-
-
-_models: dict[tuple[str, int, int, str], _LoadedModel] = {}
-_models_lock = threading.Lock()
+_MODELS = ModelCache()
 
 
 class LamaInpainter(Inpainter):
@@ -110,36 +101,33 @@ class LamaInpainter(Inpainter):
         return np.where(mask[..., None], filled, image)
 
 
-def _load(path: Path, device: str) -> _LoadedModel:
+def _load(path: Path, device: str) -> LoadedModel:
     """The process-wide module for this file and device, loaded and checked on first use."""
-    stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size, device)
-    with _models_lock:
-        loaded = _models.get(key)
-        if loaded is not None:
-            return loaded
+
+    def load() -> Any:
         torch = import_torch()
         try:
             with WARNINGS_LOCK, warnings.catch_warnings():  # the filters are process-wide: one user at a time
                 # big-lama.pt exists only as TorchScript, so its (deprecated) loader is the only way in.
                 warnings.filterwarnings("ignore", message=r".*torch\.jit\.load.* is deprecated", category=FutureWarning)
-                module = torch.jit.load(str(path), map_location="cpu").to(device).eval()
+                return torch.jit.load(str(path), map_location="cpu").to(device).eval()
         except Exception as exc:  # torch raises RuntimeError or ValueError for files that are not TorchScript
             raise BackendUnavailableError(
                 f"The LaMa weights file {path} could not be loaded as TorchScript "
                 f"({type(exc).__name__}: {first_line(exc)}); replace it with big-lama.pt (the TorchScript "
                 f"file IOPaint uses) or unset {LAMA_WEIGHTS_ENV}."
             ) from exc
-        loaded = _LoadedModel(module, threading.Lock())
+
+    def check(loaded: LoadedModel) -> None:
         side = WARMUP_SIDE
         hole = np.zeros((side, side), bool)
         hole[side // 4 : 3 * side // 4, side // 4 : 3 * side // 4] = True
         _run(loaded, np.full((side, side, 3), 128, np.uint8), hole, device, path)
-        _models[key] = loaded
-        return loaded
+
+    return _MODELS.get(path, device, load, check)
 
 
-def _run(loaded: _LoadedModel, image: np.ndarray, mask: np.ndarray, device: str, path: Path) -> np.ndarray:
+def _run(loaded: LoadedModel, image: np.ndarray, mask: np.ndarray, device: str, path: Path) -> np.ndarray:
     """One locked LaMa call on an (h, w, 3) uint8 picture and (h, w) bool hole; returns (h, w, 3) uint8."""
     torch = import_torch()
     h, w = mask.shape
@@ -151,7 +139,7 @@ def _run(loaded: _LoadedModel, image: np.ndarray, mask: np.ndarray, device: str,
     mask_t = torch.from_numpy(padded_mask.astype(np.float32))[None, None]
     with loaded.lock, torch.inference_mode():
         try:
-            out = loaded.module(image_t.to(device), mask_t.to(device))
+            out = loaded.model(image_t.to(device), mask_t.to(device))
         except Exception as exc:
             raise BackendUnavailableError(
                 f"LaMa ({path}) failed on a {w}x{h} crop ({type(exc).__name__}: {first_line(exc)}); "

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -17,6 +15,8 @@ from ..errors import BackendUnavailableError, InvalidInputError
 from ..models import (
     FASTSAM_FILENAMES,
     FASTSAM_WEIGHTS_ENV,
+    LoadedModel,
+    ModelCache,
     apply_torch_threads,
     find_weights,
     first_line,
@@ -46,16 +46,7 @@ MERGE_AREA_RATIO = 0.7  # ... and the smaller is at least this share of the larg
 WARMUP_SIDE = 64  # the load check runs one tiny inference, so a broken file fails at construction
 
 
-@dataclass
-class _LoadedModel:
-    """One FastSAM model per (file, device) in this process, with the lock that serialises its predictor."""
-
-    model: Any
-    lock: threading.Lock
-
-
-_models: dict[tuple[str, int, int, str], _LoadedModel] = {}
-_models_lock = threading.Lock()
+_MODELS = ModelCache()
 
 
 class FastSAMSegmenter(Segmenter):
@@ -187,14 +178,10 @@ class FastSAMSegmenter(Segmenter):
         }
 
 
-def _load(path: Path, device: str) -> _LoadedModel:
+def _load(path: Path, device: str) -> LoadedModel:
     """The process-wide model for this file and device, loaded and checked on first use."""
-    stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size, device)
-    with _models_lock:
-        loaded = _models.get(key)
-        if loaded is not None:
-            return loaded
+
+    def load() -> Any:
         import_torch()
         ultralytics = import_ultralytics()
         try:
@@ -210,12 +197,14 @@ def _load(path: Path, device: str) -> _LoadedModel:
                 "segmentation model; use FastSAM-s.pt or FastSAM-x.pt."
             )
         model.add_callback("on_predict_start", _skip_cpu_warmup)
-        loaded = _LoadedModel(model, threading.Lock())
+        return model
+
+    def check(loaded: LoadedModel) -> None:
         warmup = np.zeros((WARMUP_SIDE, WARMUP_SIDE, 3), np.uint8)
         options = {"imgsz": WARMUP_SIDE, "conf": CONF, "device": device, "verbose": False, "save": False}
         _run(loaded, warmup, options, path)
-        _models[key] = loaded
-        return loaded
+
+    return _MODELS.get(path, device, load, check)
 
 
 def _skip_cpu_warmup(predictor: Any) -> None:
@@ -228,7 +217,7 @@ def _skip_cpu_warmup(predictor: Any) -> None:
         predictor.done_warmup = True
 
 
-def _run(loaded: _LoadedModel, bgr: np.ndarray, options: dict[str, Any], path: Path) -> tuple[np.ndarray, np.ndarray]:
+def _run(loaded: LoadedModel, bgr: np.ndarray, options: dict[str, Any], path: Path) -> tuple[np.ndarray, np.ndarray]:
     """One locked inference; returns masks (N, h, w) bool and confidences (N,) float32 as numpy copies."""
     h, w = bgr.shape[:2]
     torch = import_torch()
