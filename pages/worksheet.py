@@ -9,6 +9,7 @@ import streamlit as st
 from spotdiff_app import state
 from spotdiff_app.i18n import LANGUAGES, current_language, t
 from spotdiff_app.messages import show_error
+from spotdiff_app.navigation import run_through_entry_script
 from spotdiff_app.pictures import UPLOAD_TYPES
 from spotdiff_app.settings import WORKING_SIZES, parse_seed
 from spotdiff_core import limits
@@ -26,6 +27,7 @@ PERSIST = "session"  # choices survive a visit to another page
 # The last PDF made, in memory only: a plain dict (a class defined in this script would be a new class on every
 # rerun, so isinstance checks on an older result would fail).
 RESULT_KEY = "worksheet_result"
+MAKE_REQUEST_KEY = "worksheet_make_requested"  # set by the Make button's callback
 PREVIEW_DPI = 70
 
 
@@ -258,6 +260,7 @@ def show_result(result: dict, signature: tuple) -> None:
         column.image(picture, caption=t(key), width="stretch")
 
 
+run_through_entry_script()
 st.title(t("ws_title"))
 st.caption(t("ws_intro"))
 
@@ -275,10 +278,18 @@ with options_column:
     options = read_options()
     ready = chosen is not None and generation is not None
     signature = (chosen[2] if chosen else None, options, tuple(sorted((generation or {}).items())))
-    clicked = st.button(
-        t("ws_make_button"), type="primary", icon=":material/print:", width="stretch", disabled=not ready, key="ws_make"
+    # A callback, not the button's return value: the click must survive run_through_entry_script's rerun.
+    st.button(
+        t("ws_make_button"),
+        type="primary",
+        icon=":material/print:",
+        width="stretch",
+        disabled=not ready,
+        key="ws_make",
+        on_click=st.session_state.__setitem__,
+        args=(MAKE_REQUEST_KEY, True),
     )
-    if clicked and ready:
+    if st.session_state.pop(MAKE_REQUEST_KEY, False) and ready:
         make(chosen[0], chosen[1], options, generation, signature)
 
 result = st.session_state.get(RESULT_KEY)

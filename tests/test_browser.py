@@ -158,3 +158,16 @@ def test_nothing_of_the_user_stays_on_the_server(app, browser, server, photo_jpe
     log = app.log.read_text(errors="replace")
     assert photo_jpeg.name not in log, "the server log names the user's file"
     assert "base64" not in log and "\\x89PNG" not in log, "the server log holds picture data"
+
+
+@pytest.mark.parametrize("page_path", ["play", "worksheet"])
+def test_a_page_link_opened_first_on_a_fresh_server_shows_the_whole_app(browser, tmp_path, page_path):
+    """The first request to /play or /worksheet must still get the language and the navigation."""
+    with running_app(tmp_path) as app:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(STEP_TIMEOUT_MS)
+        page.goto(f"{app.url}/{page_path}?lang=ja")
+        heading = {"play": "あそぶ", "worksheet": "印刷用プリント"}[page_path]
+        page.get_by_role("heading").filter(has_text=heading).first.wait_for()
+        page.get_by_role("link").filter(has_text="つくる").first.wait_for()  # the navigation is there
+        page.close()
