@@ -7,8 +7,14 @@ import os
 import cv2
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from spotdiff_core.samples import illustration
+
+# Hypothesis: no wall-clock deadlines on shared 2-core machines; in CI, derandomised so a run can be repeated.
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 os.environ.setdefault("YOLO_OFFLINE", "1")
 os.environ.setdefault("YOLO_AUTOINSTALL", "false")
