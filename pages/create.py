@@ -11,13 +11,19 @@ from spotdiff_app.drawing import answer_key, png_bytes
 from spotdiff_app.i18n import current_language, option_labels, t, translate
 from spotdiff_app.messages import show_error
 from spotdiff_app.navigation import has_worksheet_page, run_through_entry_script
-from spotdiff_app.settings import WORKING_SIZES, CreateSettings, parse_seed
+from spotdiff_app.settings import CreateSettings, parse_seed
+from spotdiff_app.widgets import (
+    PERSIST,
+    difficulty_control,
+    n_differences_slider,
+    print_safe_toggle,
+    working_size_slider,
+)
 from spotdiff_core import INPAINTERS, SEGMENTERS, limits, puzzle_to_zip_bytes
 from spotdiff_core.errors import SpotDiffError
 from spotdiff_core.samples import SAMPLES
 
 ACTION_KEY = "create_action"  # a button asks, the page does it where its progress can be shown
-PERSIST = "session"  # settings survive a visit to the Play page
 
 
 def request(action: str, difference_id: int | None = None) -> None:
@@ -105,24 +111,8 @@ def choose_picture(max_side: int) -> pictures.Picture | None:
 
 def read_settings() -> CreateSettings | None:
     """The settings widgets; None (with a message shown) when they cannot make a puzzle."""
-    n_differences = st.slider(
-        t("n_differences_label"),
-        limits.MIN_DIFFERENCES,
-        limits.MAX_DIFFERENCES,
-        limits.DEFAULT_DIFFERENCES,
-        key="create_n",
-        persist_state=PERSIST,
-    )
-    difficulty = st.segmented_control(
-        t("difficulty_label"),
-        list(limits.DIFFICULTIES),
-        format_func=option_labels("difficulty_"),
-        default="normal",
-        required=True,
-        help=t("difficulty_help"),
-        key="create_difficulty",
-        persist_state=PERSIST,
-    )
+    n_differences = n_differences_slider("create_n")
+    difficulty = difficulty_control("create_difficulty")
     kinds = st.pills(
         t("kinds_label"),
         list(limits.KINDS),
@@ -134,9 +124,7 @@ def read_settings() -> CreateSettings | None:
         wrap=True,
         persist_state=PERSIST,
     )
-    print_safe = st.toggle(
-        t("print_safe_label"), help=t("print_safe_help"), key="create_print_safe", persist_state=PERSIST
-    )
+    print_safe = print_safe_toggle("create_print_safe")
     with st.expander(t("advanced_label")):
         seed_text = st.text_input(
             t("seed_label"),
@@ -145,14 +133,7 @@ def read_settings() -> CreateSettings | None:
             key="create_seed",
             persist_state=PERSIST,
         )
-        max_side = st.select_slider(
-            t("working_size_label"),
-            WORKING_SIZES,
-            value=limits.DEFAULT_MAX_SIDE,
-            help=t("working_size_help"),
-            key="create_max_side",
-            persist_state=PERSIST,
-        )
+        max_side = working_size_slider("create_max_side")
         segmenter = backend_choice(t("segmenter_label"), SEGMENTERS, "create_segmenter")
         backend_status(SEGMENTERS)
         inpainter = backend_choice(t("inpainter_label"), INPAINTERS, "create_inpainter")

@@ -11,7 +11,14 @@ from spotdiff_app.i18n import LANGUAGES, current_language, t
 from spotdiff_app.messages import show_error
 from spotdiff_app.navigation import run_through_entry_script
 from spotdiff_app.pictures import UPLOAD_TYPES
-from spotdiff_app.settings import WORKING_SIZES, parse_seed
+from spotdiff_app.settings import parse_seed
+from spotdiff_app.widgets import (
+    PERSIST,
+    difficulty_control,
+    n_differences_slider,
+    print_safe_toggle,
+    working_size_slider,
+)
 from spotdiff_core import limits
 from spotdiff_core.errors import SpotDiffError
 from spotdiff_core.worksheet import (
@@ -23,7 +30,6 @@ from spotdiff_core.worksheet import (
     is_saved_puzzle,
 )
 
-PERSIST = "session"  # choices survive a visit to another page
 # The last PDF made, in memory only: a plain dict (a class defined in this script would be a new class on every
 # rerun, so isinstance checks on an older result would fail).
 RESULT_KEY = "worksheet_result"
@@ -90,35 +96,10 @@ def uploaded_inputs() -> tuple[list, None, tuple] | None:
 def generation_settings(any_picture: bool) -> dict | None:
     """How to make puzzles from uploaded pictures; None (with a message) for an invalid seed."""
     with st.expander(t("ws_generation_label"), expanded=any_picture):
-        n_differences = st.slider(
-            t("n_differences_label"),
-            limits.MIN_DIFFERENCES,
-            limits.MAX_DIFFERENCES,
-            limits.DEFAULT_DIFFERENCES,
-            key="ws_n",
-            persist_state=PERSIST,
-        )
-        difficulty = st.segmented_control(
-            t("difficulty_label"),
-            list(limits.DIFFICULTIES),
-            format_func=lambda d: t(f"difficulty_{d}"),
-            default="normal",
-            required=True,
-            help=t("difficulty_help"),
-            key="ws_difficulty",
-            persist_state=PERSIST,
-        )
-        print_safe = st.toggle(
-            t("print_safe_label"), help=t("print_safe_help"), key="ws_print_safe", persist_state=PERSIST
-        )
-        max_side = st.select_slider(
-            t("working_size_label"),
-            WORKING_SIZES,
-            value=limits.DEFAULT_MAX_SIDE,
-            help=t("working_size_help"),
-            key="ws_max_side",
-            persist_state=PERSIST,
-        )
+        n_differences = n_differences_slider("ws_n")
+        difficulty = difficulty_control("ws_difficulty")
+        print_safe = print_safe_toggle("ws_print_safe")
+        max_side = working_size_slider("ws_max_side")
         seed_text = st.text_input(
             t("seed_label"), placeholder=t("seed_placeholder"), help=t("ws_seed_help"), key="ws_seed"
         )
