@@ -99,6 +99,18 @@ def add_puzzle_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def puzzle_settings(args: argparse.Namespace) -> dict:
+    """The generation keyword arguments from the options :func:`add_puzzle_options` added."""
+    return {
+        "n_differences": args.differences,
+        "difficulty": args.difficulty,
+        "seed": args.seed,
+        "kinds": args.kinds,
+        "print_safe": args.print_safe,
+        "max_side": args.max_side,
+    }
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     from .bundle import save_puzzle
     from .generator import get_pipeline
@@ -106,15 +118,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     image = load_image(args.image, max_side=args.max_side)
-    puzzle = get_pipeline(args.segmenter, args.inpainter).generate(
-        image,
-        n_differences=args.differences,
-        difficulty=args.difficulty,
-        seed=args.seed,
-        kinds=args.kinds,
-        print_safe=args.print_safe,
-        max_side=args.max_side,
-    )
+    puzzle = get_pipeline(args.segmenter, args.inpainter).generate(image, **puzzle_settings(args))
     out = save_puzzle(puzzle, args.out)
     for d in puzzle.differences:
         print(d.summary())

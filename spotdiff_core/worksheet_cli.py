@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from . import limits
+from .cli import puzzle_settings
 from .worksheet import ANSWER_PLACEMENTS, LANGUAGES, ORIENTATIONS, PAPER_SIZES_MM, WorksheetOptions, build_pack
 
 
@@ -94,12 +95,7 @@ def run_worksheet(args: argparse.Namespace) -> int:
     worksheet = build_pack(
         args.inputs,
         options=options,
-        n_differences=args.differences,
-        difficulty=args.difficulty,
-        seed=args.seed,
-        kinds=args.kinds,
-        print_safe=args.print_safe,
-        max_side=args.max_side,
+        **puzzle_settings(args),
         segmenter=args.segmenter,
         inpainter=args.inpainter,
         progress=progress,
