@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -303,3 +304,32 @@ def test_real_fastsam_weights_find_objects_in_photos():
     for name in ("astronaut", "coffee", "chelsea", "rocket"):
         puzzle = pipeline.generate(photo(name, 1024), n_differences=5, seed=1)
         assert guarantee_violations(puzzle, n_differences=5) == []
+
+
+def test_the_cli_with_fastsam_writes_everything_and_keeps_its_exit_codes(fastsam_weights, tmp_path):
+    """With torch loaded, the CLI leaves through os._exit (skipping ~0.5 s of teardown): nothing may be lost."""
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    from spotdiff_core import load_puzzle
+    from tests.conftest import photo
+
+    picture = tmp_path / "coffee.jpg"
+    Image.fromarray(photo("coffee", 640)).save(picture)
+    env = {**os.environ, "SPOTDIFF_FASTSAM_WEIGHTS": str(fastsam_weights), "SPOTDIFF_MODEL_DIR": str(tmp_path)}
+    base = [sys.executable, "-m", "spotdiff_core", "generate", str(picture), "--seed", "1", "--segmenter", "fastsam"]
+    ok = subprocess.run([*base, "-n", "3", "--out", str(tmp_path / "p.zip")], capture_output=True, text=True, env=env)
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    assert len([line for line in ok.stdout.splitlines() if line.startswith("#")]) == 3
+    assert ok.stdout.rstrip().splitlines()[-1].startswith("Saved 3 differences")
+    assert len(load_puzzle(tmp_path / "p.zip")) == 3
+    too_many = [*base, "-n", "10", "--kinds", "flip", "--difficulty", "easy", "--out", str(tmp_path / "q.zip")]
+    refused = subprocess.run(too_many, capture_output=True, text=True, env=env)
+    if refused.returncode == 0:  # the random model found room for all ten: then the output must be complete
+        assert len(load_puzzle(tmp_path / "q.zip")) == 10
+    else:
+        assert refused.returncode == 1
+        assert refused.stderr.strip().count("\n") == 0 and "can hold only" in refused.stderr
+        assert not (tmp_path / "q.zip").exists()
