@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spotdiff_core import limits
@@ -29,24 +28,14 @@ from spotdiff_core.generator import get_pipeline
 from spotdiff_core.puzzle import Puzzle
 from tests.conftest import photo
 from tests.test_fuzz_loading import (
-    EXAMPLE_DEADLINE_MS,
-    SUPPRESSED,
     FuzzInput,
     fuzz_guard,  # noqa: F401  (the fixture, used by name)
+    fuzz_tests,
     mutated_bytes,
 )
 
 CI_EXAMPLES = 250  # per target in the default run
 LONG_EXAMPLES = 10_000  # per target with -m fuzz_long
-
-CI_SETTINGS = settings(
-    max_examples=CI_EXAMPLES,
-    deadline=EXAMPLE_DEADLINE_MS,
-    derandomize=True,
-    database=None,
-    suppress_health_check=SUPPRESSED,
-)
-LONG_SETTINGS = settings(max_examples=LONG_EXAMPLES, deadline=EXAMPLE_DEADLINE_MS, suppress_health_check=SUPPRESSED)
 
 
 # --- the seed: one real puzzle --------------------------------------------------------------------------------
@@ -110,10 +99,7 @@ def check_puzzle(source: bytes | Path) -> Puzzle | None:
 
 
 def _both(property_: Callable, strategy: st.SearchStrategy) -> tuple[Callable, Callable]:
-    guarded = pytest.mark.usefixtures("fuzz_guard")
-    ci = guarded(CI_SETTINGS(given(strategy)(property_)))
-    long = guarded(pytest.mark.fuzz_long(LONG_SETTINGS(given(strategy)(property_))))
-    return ci, long
+    return fuzz_tests(property_, strategy, ci_examples=CI_EXAMPLES, long_examples=LONG_EXAMPLES)
 
 
 def _load_bytes(data: bytes) -> None:

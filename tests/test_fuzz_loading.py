@@ -34,20 +34,6 @@ MEMORY_BUDGET_MIB = 1_500  # peak RSS may rise at most this much over the RSS at
 MAX_SIDE = 256
 
 SUPPRESSED = [HealthCheck.too_slow, HealthCheck.data_too_large]
-CI_SETTINGS = settings(
-    max_examples=CI_EXAMPLES,
-    deadline=EXAMPLE_DEADLINE_MS,
-    derandomize=True,
-    database=None,
-    suppress_health_check=SUPPRESSED,
-)
-LONG_SETTINGS = settings(
-    max_examples=LONG_EXAMPLES,
-    deadline=EXAMPLE_DEADLINE_MS,
-    suppress_health_check=SUPPRESSED,
-)
-
-
 # --- guards ----------------------------------------------------------------------------------------
 
 
@@ -263,11 +249,19 @@ def check_load(source: bytes | io.BytesIO, *, max_side: int = MAX_SIDE) -> np.nd
     return image
 
 
-def _both(property_: Callable, strategy: st.SearchStrategy) -> tuple[Callable, Callable]:
-    """The same property as a CI test (fixed examples) and a long fuzz_long test."""
+def fuzz_tests(
+    property_: Callable,
+    strategy: st.SearchStrategy,
+    *,
+    ci_examples: int = CI_EXAMPLES,
+    long_examples: int = LONG_EXAMPLES,
+) -> tuple[Callable, Callable]:
+    """The same property as a CI test (fixed, derandomised examples) and a long fuzz_long test."""
+    common = {"deadline": EXAMPLE_DEADLINE_MS, "suppress_health_check": SUPPRESSED}
+    ci_settings = settings(max_examples=ci_examples, derandomize=True, database=None, **common)
     guarded = pytest.mark.usefixtures("fuzz_guard")
-    ci = guarded(CI_SETTINGS(given(strategy)(property_)))
-    long = guarded(pytest.mark.fuzz_long(LONG_SETTINGS(given(strategy)(property_))))
+    ci = guarded(ci_settings(given(strategy)(property_)))
+    long = guarded(pytest.mark.fuzz_long(settings(max_examples=long_examples, **common)(given(strategy)(property_))))
     return ci, long
 
 
@@ -284,9 +278,9 @@ random_bytes = st.one_of(
     st.builds(lambda magic, tail: magic + tail, st.sampled_from(MAGICS), st.binary(max_size=4096)),
 )
 
-test_fuzz_load_random_bytes, test_fuzz_load_random_bytes_long = _both(_load_bytes, random_bytes)
-test_fuzz_load_mutated_pictures, test_fuzz_load_mutated_pictures_long = _both(_load_bytes, mutated_bytes(SEEDS))
-test_fuzz_load_mutated_file_objects, test_fuzz_load_mutated_file_objects_long = _both(
+test_fuzz_load_random_bytes, test_fuzz_load_random_bytes_long = fuzz_tests(_load_bytes, random_bytes)
+test_fuzz_load_mutated_pictures, test_fuzz_load_mutated_pictures_long = fuzz_tests(_load_bytes, mutated_bytes(SEEDS))
+test_fuzz_load_mutated_file_objects, test_fuzz_load_mutated_file_objects_long = fuzz_tests(
     _load_file_object, mutated_bytes(SEEDS, max_ops=2)
 )
 
