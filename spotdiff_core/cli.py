@@ -172,6 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_worksheet_command(sub, add_puzzle_options)
 
+    from .gallery import add_gallery_command
+
+    add_gallery_command(sub)
+
     for register in EXTRA_COMMANDS:
         register(sub)
     return parser
