@@ -17,6 +17,7 @@ from PIL import Image
 from . import limits
 from .errors import PuzzleFormatError
 from .loading import pillow_open, quiet_pillow_warnings
+from .naturalness import LIMITS as NATURALNESS_LIMITS
 from .puzzle import Difference, Puzzle, bbox_of
 
 FORMAT_NAME = "spotdiff-puzzle"
@@ -47,7 +48,15 @@ def puzzle_to_json(puzzle: Puzzle) -> dict[str, Any]:
         "settings": dict(puzzle.settings),
         "backends": dict(puzzle.backends),
         "differences": [
-            {"id": d.id, "kind": d.kind, "bbox": list(d.bbox), "center": list(d.center), **d.scores()}
+            {
+                "id": d.id,
+                "kind": d.kind,
+                "bbox": list(d.bbox),
+                "center": list(d.center),
+                **d.scores(),
+                "naturalness": dict(d.naturalness),
+                "natural": d.natural,
+            }
             for d in puzzle.differences
         ],
     }
@@ -260,6 +269,18 @@ def _plain_mapping(value: Any, what: str) -> dict[str, Any]:
     return dict(value)
 
 
+def _naturalness(value: Any, did: int) -> dict[str, float]:
+    """The naturalness scores of a difference: only the gate's own score names, each a number."""
+    if not isinstance(value, dict):
+        raise PuzzleFormatError(f"puzzle.json: difference {did} naturalness must be an object.")
+    unknown = [k for k in value if k not in NATURALNESS_LIMITS]
+    if unknown:
+        raise PuzzleFormatError(
+            f"puzzle.json: difference {did} naturalness has an unknown score; known: {', '.join(NATURALNESS_LIMITS)}."
+        )
+    return {k: _number(v, f"difference {did} naturalness {k}", 0, 1000) for k, v in value.items()}
+
+
 def puzzle_from_files(files: dict[str, bytes]) -> Puzzle:
     """Build and validate a puzzle from the four files of the saved format."""
     missing = [n for n in FILE_NAMES if n not in files]
@@ -329,7 +350,22 @@ def puzzle_from_files(files: dict[str, bytes]) -> Puzzle:
             "saliency": _number(entry.get("saliency"), f"difference {did} saliency", 0, 1e6),
             "conspicuity": _number(entry.get("conspicuity"), f"difference {did} conspicuity", 0, 1),
         }
-        differences.append(Difference(id=did, kind=kind, mask=mask, bbox=bbox, center=(center[0], center[1]), **scores))
+        naturalness = _naturalness(entry.get("naturalness", {}), did)
+        natural = entry.get("natural", True)
+        if not isinstance(natural, bool):
+            raise PuzzleFormatError(f"puzzle.json: difference {did} natural must be true or false.")
+        differences.append(
+            Difference(
+                id=did,
+                kind=kind,
+                mask=mask,
+                bbox=bbox,
+                center=(center[0], center[1]),
+                **scores,
+                naturalness=naturalness,
+                natural=natural,
+            )
+        )
     if seen != set(range(1, len(entries) + 1)):
         raise PuzzleFormatError(f"puzzle.json: difference ids must be 1 to {len(entries)}, got {sorted(seen)}.")
     extra = set(np.unique(labels).tolist()) - seen - {0}

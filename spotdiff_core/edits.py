@@ -1,9 +1,12 @@
-"""The kinds of change: remove, recolor, duplicate, resize, flip. Each returns the exact pixels it changed."""
+"""The kinds of change: remove, recolor, duplicate, resize, flip, each with its own rules of plausibility.
+
+Each returns the exact pixels it changed and the naturalness scores that apply to it (see naturalness.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -11,6 +14,8 @@ import numpy as np
 from . import limits
 from .color import lab_to_rgb, rgb_to_lab
 from .inpainters.base import Inpainter
+from .naturalness import LIMITS, fill_scores, ring_of, seam
+from .objectness import PURE_DELTA_E, ring_radius
 from .regions import Candidate
 
 
@@ -58,7 +63,17 @@ STRENGTHS = {
 }
 
 
-RESERVED_PENALTY = 50.0
+# --- the rules of plausibility (thresholds on the object cues; docs/QUALITY.md) ---------------------
+MIN_PLAIN_RING = 0.7  # ring purity: a surround this uniform can be continued by a fill, or receive a copy
+MIN_REMOVE_RING = 0.55  # a fill copies only from the pure part of the ring: it needs this much of it
+MIN_DETACHED_CLOSED = 0.75  # outline share with a clear step: a thing that can be lifted off its surround
+MAX_UNIFORM_SPREAD = 11.0  # dE inside: one material, so a new colour looks painted, not pasted
+MAX_UNIFORM_TEXTURE = 3.5  # mean L gradient inside: fur, foliage, print and fabric patterns are busier
+MAX_DUPLICATE_FRACTION = 0.03  # a copy of anything larger takes over the picture
+MAX_TEXT_EDGES = 0.45  # share of an object's pixels near edges above which it may carry text or a pattern
+MIN_SOURCE_SHARE = 0.4  # a fill needs this share of its ring free of other things to copy from
+RESERVED_PENALTY = 50.0  # duplicate placement: covering an object that could become another difference
+PLACEMENT_TRIES = 80
 
 
 @dataclass
@@ -68,21 +83,26 @@ class EditContext:
     image: np.ndarray  # (H, W, 3) uint8, the modified picture so far (not changed by edits)
     lab: np.ndarray  # (H, W, 3) float32, its Lab
     gradient: np.ndarray  # (H, W) float32, gradient magnitude of L
-    blocked: np.ndarray  # (H, W) bool, where a new answer may not reach (other answers plus spacing)
+    blocked: np.ndarray  # (H, W) bool, where a new answer may not reach (other answers, spacing, faces)
     spacing: int  # pixels between answers
     rng: np.random.Generator
     inpainter: Inpainter
     strength: Strength
     print_safe: bool
+    lab_smooth: np.ndarray | None = None  # (H, W, 3) float32, the original's Lab blurred (surround matching)
+    thumbnail_lab: np.ndarray | None = None  # (N, 3) float32, the original's colours on a coarse grid
+    edges_near: np.ndarray | None = None  # (H, W) bool, near a Canny edge of the original
     reserved: np.ndarray | None = None  # (H, W) bool, objects still waiting to be changed: copies avoid them
 
 
 @dataclass(frozen=True, eq=False)
 class EditResult:
-    """A picture with one change applied, and the (H, W) bool mask of every pixel it may have changed."""
+    """A picture with one change applied, the (H, W) bool mask of every pixel it may have changed,
+    and the naturalness scores that apply to this kind of change."""
 
     image: np.ndarray
     mask: np.ndarray
+    naturalness: dict = field(default_factory=dict)
 
 
 # --- small helpers -----------------------------------------------------------------
@@ -97,14 +117,17 @@ def _grow(mask: np.ndarray, radius: int) -> np.ndarray:
 
 
 def _halo(area: int) -> int:
-    """How far past an object's mask its removal reaches (anti-aliased edges, soft shadows)."""
-    # One pixel more than the anti-aliased edge, so no trace of the object is left to be copied back in.
+    """How far past an object's mask its removal reaches (anti-aliased edges, outlines, soft shadows)."""
     return int(max(3, round(0.06 * np.sqrt(area)))) + 1
 
 
 def _soft_alpha(local: np.ndarray) -> np.ndarray:
-    """A feathered alpha (float32 0..1) for pasting an object cut-out; it reaches 1 px past the mask."""
-    padded = np.pad(local.astype(np.float32), 2)
+    """A feathered alpha (float32 0..1) for pasting a cut-out, padded by 2 px; it stays inside the mask.
+
+    The mask is eroded by a pixel first, so none of the old background at the object's edge comes along.
+    """
+    tight = cv2.erode(local.astype(np.uint8), np.ones((3, 3), np.uint8)) if min(local.shape) > 6 else local
+    padded = np.pad(tight.astype(np.float32), 2)
     return cv2.GaussianBlur(padded, (0, 0), 0.7)
 
 
@@ -130,27 +153,105 @@ def _cutout(image: np.ndarray, cand: Candidate) -> tuple[np.ndarray, np.ndarray]
     return padded[y : y + h + 4, x : x + w + 4].copy(), alpha
 
 
-def _remove_object(ctx: EditContext, mask: np.ndarray, area: int) -> tuple[np.ndarray, np.ndarray] | None:
+def _window(mask: np.ndarray, pad: int) -> tuple[slice, slice]:
+    ys, xs = np.nonzero(mask)
+    H, W = mask.shape
+    return (
+        slice(max(0, ys.min() - pad), min(H, ys.max() + 1 + pad)),
+        slice(max(0, xs.min() - pad), min(W, xs.max() + 1 + pad)),
+    )
+
+
+def is_detached(cand: Candidate) -> bool:
+    """A thing with a clean outline on one plain surface: it can be lifted, copied, moved or mirrored."""
+    return cand.cues.closed >= MIN_DETACHED_CLOSED and cand.cues.ring_purity >= MIN_PLAIN_RING
+
+
+def _fill_source(ctx: EditContext, hole: np.ndarray, width: int) -> np.ndarray | None:
+    """Where a fill may copy from: the hole's own ring, less other answers and things unlike the surround."""
+    ring = ring_of(hole, width)
+    usable = ring & ~ctx.blocked
+    if not usable.any():
+        return None
+    colours = ctx.lab[usable]
+    median = np.median(colours, axis=0)
+    spread = float(np.linalg.norm(colours - median, axis=1).mean())
+    like = np.zeros_like(usable)
+    like[usable] = np.linalg.norm(colours - median, axis=1) <= max(PURE_DELTA_E + 3, 2.0 * spread)
+    if like.sum() < MIN_SOURCE_SHARE * ring.sum():
+        return None  # the surround is mostly other things: nothing to continue
+    return like
+
+
+def _remove_object(ctx: EditContext, mask: np.ndarray, area: int) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """Fill the object (grown by its halo) from its own surround; returns (image, hole, ring width)."""
     hole = _grow(mask, _halo(area))
     if (hole & ctx.blocked).any():
         return None
+    width = max(8, ring_radius(area))
+    source = _fill_source(ctx, hole, width)
+    if source is None:
+        return None
     seed = int(ctx.rng.integers(0, 2**31 - 1))
-    return ctx.inpainter.inpaint(ctx.image, hole, seed=seed), hole
+    return ctx.inpainter.inpaint(ctx.image, hole, seed=seed, source=source), hole, width
+
+
+def _fill_naturalness(ctx: EditContext, image: np.ndarray, filled: np.ndarray, width: int) -> dict[str, float]:
+    """seam / foreign / flat of the filled part of an edit, measured in a window around it."""
+    if not filled.any():
+        return {}
+    win = _window(filled, width + 2)
+    return fill_scores(ctx.lab[win], rgb_to_lab(image[win]), filled[win], ring_width=width)
 
 
 # --- the kinds -----------------------------------------------------------------------
 
 
 def remove(cand: Candidate, ctx: EditContext) -> EditResult | None:
-    """Remove the object and fill the hole with the surrounding texture."""
-    if cand.ring_contrast < limits.CHANGED_PIXEL_DELTA_E:
-        return None  # the object barely differs from its surroundings: removing it would not show
+    """Remove the object and continue its own surround over the hole (texture from the ring only)."""
+    if cand.cues.ring_purity < MIN_REMOVE_RING or cand.ring_contrast < limits.CHANGED_PIXEL_DELTA_E:
+        return None  # a busy or cluttered surround cannot be continued convincingly
     removed = _remove_object(ctx, cand.full_mask(ctx.image.shape[:2]), cand.segment.area)
-    return None if removed is None else EditResult(*removed)
+    if removed is None:
+        return None
+    image, hole, width = removed
+    return EditResult(image, hole, _fill_naturalness(ctx, image, hole, width))
+
+
+def _is_skin_or_foliage(lab: np.ndarray) -> bool:
+    """True when most of these (N, 3) Lab colours are skin-toned or foliage green."""
+    hue = np.degrees(np.arctan2(lab[:, 2], lab[:, 1])) % 360
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    skin = (lab[:, 0] > 25) & (chroma > 8) & (chroma < 50) & (hue > 15) & (hue < 80)
+    foliage = (chroma > 10) & (hue > 95) & (hue < 170)
+    return bool(skin.mean() > 0.5 or foliage.mean() > 0.5)
+
+
+MAX_SURFACE_SHARE = 0.035  # a colour covering more of the picture is a surface seen through gaps (sky, wall, road)
+
+
+def _is_part_of_large_surface(colour: np.ndarray, cand: Candidate, ctx: EditContext) -> bool:
+    """True when the thing's colour covers much of the rest of the picture: sky through an arch, a paving slab."""
+    if ctx.thumbnail_lab is None:
+        return False
+    share = float((np.linalg.norm(ctx.thumbnail_lab - colour, axis=1) < PURE_DELTA_E * 0.75).mean())
+    return share - cand.area_fraction > MAX_SURFACE_SHARE
+
+
+# Hues (Lab degrees) of common paints, dyes and plastics, for giving a grey, white or black thing a colour.
+PAINT_HUES = (30.0, 60.0, 95.0, 150.0, 200.0, 250.0, 290.0, 330.0)
 
 
 def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
-    """Change the object's colour: rotate its hue, or tint and lighten/darken it if it is grey, white or black."""
+    """Give a thing of one uniform material another plausible colour, keeping its shading and texture.
+
+    The a/b channels are shifted as a whole (hue turned, chroma never boosted past the original's), L keeps
+    every detail; a grey, white or black thing gets a moderate paint colour. Skin, fur, foliage and
+    textured things are refused.
+    """
+    cues = cand.cues
+    if cues.inside_spread > MAX_UNIFORM_SPREAD or cues.inside_texture > MAX_UNIFORM_TEXTURE or cues.closed < 0.7:
+        return None
     mask = cand.full_mask(ctx.image.shape[:2])
     if (mask & ctx.blocked).any():
         return None
@@ -158,90 +259,97 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
     local = cand.segment.local_mask
     lab = ctx.lab[y : y + h, x : x + w].copy()
     inside = lab[local]
-    chroma = float(np.hypot(inside[:, 1], inside[:, 2]).mean())
+    if _is_skin_or_foliage(inside) or _is_part_of_large_surface(inside.mean(axis=0), cand, ctx):
+        return None
+    mean_a, mean_b = float(inside[:, 1].mean()), float(inside[:, 2].mean())
+    chroma = float(np.hypot(mean_a, mean_b))
     lightness = float(inside[:, 0].mean())
     target = ctx.strength.target_delta_e
-    # Rotate the hue just enough to reach the target difference (2 C sin(theta / 2) = target), within the range.
-    needed = np.rad2deg(2 * np.arcsin(min(1.0, target / (2 * chroma)))) if chroma > 0 else 180.0
     least, most = ctx.strength.hue_rotation
-    degrees = float(np.clip(needed * ctx.rng.uniform(1.0, 1.25), least, most))
-    theta = np.deg2rad(degrees * ctx.rng.choice([-1.0, 1.0]))
-    tint_angle = ctx.rng.uniform(0, 2 * np.pi)
-    towards_middle = -1.0 if lightness > 55 else 1.0
-    # Feather only the outermost pixel so the edge does not look cut out.
+    d_l = 0.0
+    if chroma >= 12.0:
+        needed = np.rad2deg(2 * np.arcsin(min(1.0, target / (2 * chroma))))
+        theta = np.deg2rad(float(np.clip(needed * ctx.rng.uniform(1.0, 1.2), least, most)) * ctx.rng.choice([-1, 1]))
+        new_a = mean_a * np.cos(theta) - mean_b * np.sin(theta)
+        new_b = mean_a * np.sin(theta) + mean_b * np.cos(theta)
+    else:
+        # A neutral thing: a moderate colour (strong for easy, gentle for hard), never neon.
+        new_chroma = float(np.clip(0.9 * target, 14.0, 34.0))
+        hue = np.deg2rad(float(ctx.rng.choice(PAINT_HUES)))
+        new_a, new_b = mean_a + new_chroma * np.cos(hue), mean_b + new_chroma * np.sin(hue)
+        if lightness > 88 or lightness < 18:
+            d_l = (-1.0 if lightness > 55 else 1.0) * min(25.0, 0.6 * target)  # pure white/black cannot take colour
+    if ctx.print_safe:
+        d_l = (-1.0 if lightness > 55 else 1.0) * max(abs(d_l), limits.MIN_PRINT_SAFE_DELTA_L + 6)
+    new = lab.copy()
+    new[..., 1] += new_a - mean_a
+    new[..., 2] += new_b - mean_b
+    new[..., 0] = np.clip(lab[..., 0] + d_l, 0, 100)
     dist = cv2.distanceTransform(np.pad(local, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
-    alpha = np.clip(dist / 1.5, 0.0, 1.0)[..., None]
-    out_rgb = None
-    for gain in (1.0, 1.6, 2.5):
-        new = lab.copy()
-        a, b = lab[..., 1], lab[..., 2]
-        if chroma >= 12.0:
-            scale = 1.0 if gain == 1.0 else gain * 0.8
-            new[..., 1] = (a * np.cos(theta) - b * np.sin(theta)) * scale
-            new[..., 2] = (a * np.sin(theta) + b * np.cos(theta)) * scale
-            d_l = 0.0 if gain == 1.0 else towards_middle * 0.3 * target * gain
-        else:
-            tint = 0.85 * target * gain
-            new[..., 1] = a + tint * np.cos(tint_angle)
-            new[..., 2] = b + tint * np.sin(tint_angle)
-            extreme = lightness > 85 or lightness < 20
-            d_l = towards_middle * (0.5 if extreme else 0.25) * target * gain
-        if ctx.print_safe:
-            d_l = towards_middle * max(abs(d_l), 14.0 * gain)
-        new[..., 0] = np.clip(lab[..., 0] + d_l, 0, 100)
-        blended = lab * (1 - alpha) + new * alpha
-        out_rgb = lab_to_rgb(blended)
-        achieved = rgb_to_lab(out_rgb)[local] - inside
-        mean_de = float(np.linalg.norm(achieved, axis=1).mean())
-        mean_dl = float(np.abs(achieved[:, 0]).mean())
-        if mean_de >= 0.9 * target and (not ctx.print_safe or mean_dl >= limits.MIN_PRINT_SAFE_DELTA_L + 2):
-            break
+    alpha = np.clip(dist / 1.5, 0.0, 1.0)[..., None]  # feather the outermost pixel only
+    out_rgb = lab_to_rgb(lab * (1 - alpha) + new * alpha)
     out = ctx.image.copy()
     out[y : y + h, x : x + w][local] = out_rgb[local]
-    return EditResult(out, mask)
+    win = _window(mask, 3)
+    scores = {"seam": round(seam(ctx.lab[win][..., 0], rgb_to_lab(out[win])[..., 0], mask[win]), 4)}
+    return EditResult(out, mask, scores)
+
+
+def _surround_match(ctx: EditContext, ring_local: np.ndarray, sx: int, sy: int, dx: int, dy: int) -> float:
+    """Mean dE between the blurred surround of the box at (sx, sy) and the same pattern at (dx, dy)."""
+    h, w = ring_local.shape
+    src = ctx.lab_smooth[sy : sy + h, sx : sx + w][ring_local]
+    dst = ctx.lab_smooth[dy : dy + h, dx : dx + w][ring_local]
+    return float(np.linalg.norm(src - dst, axis=1).mean())
 
 
 def duplicate(cand: Candidate, ctx: EditContext) -> EditResult | None:
-    """Copy the object to a free, plain spot where it stands out, with a feathered edge."""
+    """Copy a whole, detached thing to another spot of the same surface, in the same band of the scene."""
+    if not is_detached(cand) or cand.area_fraction > MAX_DUPLICATE_FRACTION or cand.cues.compactness < 0.2:
+        return None
+    H, W = ctx.image.shape[:2]
+    x, y, _w, _h = cand.segment.bbox
     rgb, alpha = _cutout(ctx.image, cand)
     oh, ow = alpha.shape
-    H, W = ctx.image.shape[:2]
-    if ow + 8 >= W or oh + 8 >= H:
+    ring_w = max(4, ring_radius(cand.segment.area) // 2)
+    if ow + 2 * ring_w + 8 >= W or oh + 2 * ring_w + 8 >= H:
         return None
-    source = _grow(cand.full_mask((H, W)), ctx.spacing)
-    forbidden = ctx.blocked | source
-    obj_lab = rgb_to_lab(rgb)
     footprint_local = alpha > 1.0 / 255.0
-    weights = alpha[footprint_local]
-    best, best_score = None, -np.inf
-    for _ in range(60):
-        px = int(ctx.rng.integers(4, W - ow - 4))
-        py = int(ctx.rng.integers(4, H - oh - 4))
+    # The surround pattern: a ring around the footprint, inside a box padded by ring_w.
+    padded_fp = np.pad(footprint_local, ring_w)
+    ring_local = ring_of(padded_fp, ring_w)
+    sx, sy = x - 2 - ring_w, y - 2 - ring_w
+    if sx < 0 or sy < 0 or sx + padded_fp.shape[1] > W or sy + padded_fp.shape[0] > H:
+        return None
+    forbidden = ctx.blocked | _grow(cand.full_mask((H, W)), ctx.spacing)
+    best, best_score, best_scores = None, np.inf, None
+    band = max(oh, int(0.12 * H))  # things that stand on something stay at their height in the scene
+    for _ in range(PLACEMENT_TRIES):
+        px = int(ctx.rng.integers(ring_w + 2, W - ow - ring_w - 2))
+        py = int(np.clip(y - 2 + ctx.rng.integers(-band, band + 1), ring_w + 2, H - oh - ring_w - 2))
         if forbidden[py : py + oh, px : px + ow][footprint_local].any():
             continue
-        under = ctx.lab[py : py + oh, px : px + ow][footprint_local]
-        contrast = float((np.linalg.norm(obj_lab[footprint_local] - under, axis=1) * weights).sum() / weights.sum())
-        if contrast < limits.MIN_CONTRAST_DELTA_E + 3:
+        rim = _surround_match(ctx, ring_local, sx, sy, px - ring_w, py - ring_w)
+        if rim > LIMITS["rim"]:
             continue
-        # Busyness of the spot and a margin around it: a copy should not land on top of another object.
-        busy = float(ctx.gradient[max(0, py - 6) : py + oh + 6, max(0, px - 6) : px + ow + 6].mean())
-        # Strong and on a plain spot for easy puzzles; near the target and in busier places for hard ones.
-        target = ctx.strength.target_delta_e
-        too_weak = max(0.0, target - contrast)
-        too_strong = max(0.0, contrast - 2.5 * target) if ctx.strength.busy_preference > 0 else 0.0
-        score = -0.5 * (too_weak + too_strong) + ctx.strength.busy_preference * busy
+        cover = float(ctx.edges_near[py : py + oh, px : px + ow][footprint_local].mean())
+        if cover > LIMITS["cover"]:
+            continue
+        score = rim + 40.0 * cover
         if ctx.reserved is not None and ctx.reserved[py : py + oh, px : px + ow][footprint_local].any():
-            score -= RESERVED_PENALTY  # covering an object that could become another difference
-        if score > best_score:
-            best, best_score = (px, py), score
+            score += RESERVED_PENALTY
+        if score < best_score:
+            best, best_score, best_scores = (px, py), score, {"rim": round(rim, 3), "cover": round(cover, 4)}
     if best is None:
         return None
     out, footprint = _paste(ctx.image, rgb, alpha, *best)
-    return EditResult(out, footprint)
+    return EditResult(out, footprint, best_scores)
 
 
 def resize(cand: Candidate, ctx: EditContext) -> EditResult | None:
-    """Grow or shrink the object about its centre; the uncovered background is filled."""
+    """Grow or shrink a detached thing about its base; the uncovered surround is continued from its ring."""
+    if not is_detached(cand):
+        return None
     H, W = ctx.image.shape[:2]
     grow = ctx.rng.random() < 0.5
     if cand.area_fraction * ctx.strength.grow**2 > 0.6 * limits.MAX_REGION_FRACTION:
@@ -249,8 +357,8 @@ def resize(cand: Candidate, ctx: EditContext) -> EditResult | None:
     factor = ctx.strength.grow if grow else ctx.strength.shrink
     x, y, w, h = cand.segment.bbox
     nw, nh = max(3, round(w * factor)), max(3, round(h * factor))
-    cx, cy = x + w / 2.0, y + h / 2.0
-    nx, ny = round(cx - nw / 2.0) - 2, round(cy - nh / 2.0) - 2
+    cx = x + w / 2.0
+    nx, ny = round(cx - nw / 2.0) - 2, y + h - nh - 2  # keep the base where it stands
     if nx < 0 or ny < 0 or nx + nw + 4 > W or ny + nh + 4 > H:
         return None
     crop = ctx.image[y : y + h, x : x + w]
@@ -260,38 +368,47 @@ def resize(cand: Candidate, ctx: EditContext) -> EditResult | None:
     removed = _remove_object(ctx, cand.full_mask((H, W)), cand.segment.area)
     if removed is None:
         return None
-    background, hole = removed
+    background, hole, width = removed
     rgb = cv2.copyMakeBorder(scaled_rgb, 2, 2, 2, 2, cv2.BORDER_REPLICATE)
     out, footprint = _paste(background, rgb, _soft_alpha(scaled_mask), nx, ny)
     answer = hole | footprint
     if (answer & ctx.blocked).any():
         return None
-    return EditResult(out, answer)
+    return EditResult(out, answer, _fill_naturalness(ctx, out, hole & ~footprint, width))
+
+
+def _looks_like_text(cand: Candidate, ctx: EditContext) -> bool:
+    """Many edges inside a thing: lettering, a pattern or a face, which a mirror would give away."""
+    x, y, w, h = cand.segment.bbox
+    local = cv2.erode(cand.segment.local_mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    if not local.any():
+        return False
+    return float(ctx.edges_near[y : y + h, x : x + w][local].mean()) > MAX_TEXT_EDGES
 
 
 def flip(cand: Candidate, ctx: EditContext) -> EditResult | None:
-    """Mirror the object in place (left-right, else upside down); refused if it looks the same mirrored."""
+    """Mirror a clearly asymmetric, detached thing left-right in place (never text, never upside down)."""
+    if not is_detached(cand) or _looks_like_text(cand, ctx):
+        return None
     H, W = ctx.image.shape[:2]
     x, y, w, h = cand.segment.bbox
     local = cand.segment.local_mask
     crop_lab = ctx.lab[y : y + h, x : x + w]
-    for axis in (1, 0):
-        mirrored = np.flip(local, axis=axis)
-        both = local & mirrored
-        changed_shape = float((local ^ mirrored).sum() / local.sum())
-        de_overlap = (
-            float(np.linalg.norm(crop_lab - np.flip(crop_lab, axis=axis), axis=-1)[both].mean()) if both.any() else 0.0
-        )
-        if de_overlap < 8.0 and changed_shape < 0.15:
-            continue  # symmetric along this axis: the flip would look unchanged
-        removed = _remove_object(ctx, cand.full_mask((H, W)), cand.segment.area)
-        if removed is None:
-            return None
-        background, hole = removed
-        rgb, _ = _cutout(ctx.image, cand)
-        out, footprint = _paste(background, np.flip(rgb, axis=axis), _soft_alpha(mirrored), x - 2, y - 2)
-        return EditResult(out, hole | footprint)
-    return None
+    mirrored = np.flip(local, axis=1)
+    both = local & mirrored
+    changed_shape = float((local ^ mirrored).sum() / local.sum())
+    de_overlap = (
+        float(np.linalg.norm(crop_lab - np.flip(crop_lab, axis=1), axis=-1)[both].mean()) if both.any() else 0.0
+    )
+    if de_overlap < 12.0 and changed_shape < 0.25:
+        return None  # nearly symmetric: the flip would look unchanged or leave only a smear
+    removed = _remove_object(ctx, cand.full_mask((H, W)), cand.segment.area)
+    if removed is None:
+        return None
+    background, hole, width = removed
+    rgb, _ = _cutout(ctx.image, cand)
+    out, footprint = _paste(background, np.flip(rgb, axis=1), _soft_alpha(mirrored), x - 2, y - 2)
+    return EditResult(out, hole | footprint, _fill_naturalness(ctx, out, hole & ~footprint, width))
 
 
 EDITS: dict[str, Callable[[Candidate, EditContext], EditResult | None]] = {

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +22,9 @@ from .inpainters import INPAINTERS
 from .inpainters.base import Inpainter
 from .loading import as_rgb_image, resize_to_max_side, validate_max_side
 from .metrics import failed_guarantee, measure_change, spectral_residual_saliency
+from .naturalness import LIMITS, verdict
+from .objectness import picture_edges
+from .protect import eye_pair_mask, face_mask, find_faces
 from .puzzle import Difference, Puzzle, bbox_of, center_of
 from .regions import Candidate, propose_candidates
 from .segmenters import SEGMENTERS
@@ -30,7 +33,8 @@ from .segmenters.base import Segmenter
 ProgressCallback = Callable[[str, float], None]
 STAGES = ("segmenting", "choosing", "editing", "checking")
 ACCEPTANCE_MARGIN = 0.5  # dE / dL kept above the floors, so other Lab conversions agree a change is visible
-PLANNED_KIND_TRIES = 6
+PLANNED_KIND_TRIES = 12
+MAX_TRIES_PER_SLOT = 24  # edits judged per difference before settling for the best weak one
 SALIENCY_RANK_WEIGHT = 0.2
 RESERVED_CANDIDATES = 40  # the next candidates in line, which duplicates try not to cover  # candidates tried with a slot's planned kind before any kind is allowed
 
@@ -117,6 +121,54 @@ class Analysis:
     saliency: np.ndarray
     gradient: np.ndarray
     candidates: tuple[Candidate, ...]
+    protected: np.ndarray  # (H, W) bool: faces (never changed)
+    lab_smooth: np.ndarray  # (H, W, 3) float32, Lab blurred (sigma 1): surround matching
+    edges_near: np.ndarray  # (H, W) bool, within a few px of a Canny edge
+    faces: tuple[tuple[int, int, int, int], ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Attempt:
+    """One kind of change applied to one candidate, measured and judged."""
+
+    kind: str
+    mask: np.ndarray
+    window: tuple[slice, slice]
+    new_lab: np.ndarray
+    image: np.ndarray
+    naturalness: dict
+    natural: bool
+
+    @property
+    def badness(self) -> float:
+        """How far the worst naturalness score goes past its limit (below 1: within every limit)."""
+        return max((v / LIMITS[k] for k, v in self.naturalness.items() if k in LIMITS), default=0.0)
+
+
+def _pad_to_min_area(mask: np.ndarray, blocked: np.ndarray) -> np.ndarray | None:
+    """The answer mask, grown around a small change until it covers MIN_REGION_FRACTION of the picture.
+
+    A small thing (a leaf, a button) makes a fair difference when its answer region is big enough to
+    click; the region still hugs the change (the changed share is checked afterwards). None if growing
+    would reach a blocked area.
+    """
+    needed = limits.MIN_REGION_FRACTION * mask.size * 1.02
+    grown = mask
+    for radius in range(1, 40):
+        if grown.sum() >= needed:
+            return grown
+        grown = _grow(mask, radius)
+        if (grown & blocked).any():
+            return None
+    return None
+
+
+def _thumbnail(lab: np.ndarray, side: int = 96) -> np.ndarray:
+    """The picture's Lab colours (N, 3) on a coarse grid (long side ``side``): what covers how much of it."""
+    h, w = lab.shape[:2]
+    factor = side / max(h, w)
+    small = cv2.resize(lab, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
+    return small.reshape(-1, 3)
 
 
 def _gradient(lab: np.ndarray) -> np.ndarray:
@@ -219,8 +271,20 @@ class Pipeline:
         saliency = spectral_residual_saliency(image)
         gradient = _gradient(lab)
         segments = self.segmenter.segment(image)
-        candidates = propose_candidates(segments, lab=lab, saliency_map=saliency, gradient=gradient)
-        analysis = Analysis(lab, saliency, gradient, tuple(candidates))
+        faces = find_faces(image)
+        protected = face_mask(image.shape[:2], faces) | eye_pair_mask(segments, lab)
+        lab_smooth = cv2.GaussianBlur(lab, (0, 0), 1.0)
+        edges_near = picture_edges(lab)
+        candidates = propose_candidates(
+            segments,
+            lab=lab,
+            saliency_map=saliency,
+            gradient=gradient,
+            lab_smooth=lab_smooth,
+            edges_near=edges_near,
+            protected=protected,
+        )
+        analysis = Analysis(lab, saliency, gradient, tuple(candidates), protected, lab_smooth, edges_near, tuple(faces))
         with self._lock:
             self._analyses[key] = analysis
             while len(self._analyses) > self._CACHE_SIZE:
@@ -290,7 +354,7 @@ class Pipeline:
         analysis = self.analyse(puzzle.original)
         base = np.array(puzzle.modified, copy=True)
         base[old.mask] = puzzle.original[old.mask]
-        keep = [(d.id, d.kind, d.mask) for d in puzzle.differences if d.id != difference_id]
+        keep = [(d.id, d.kind, d.mask, dict(d.naturalness)) for d in puzzle.differences if d.id != difference_id]
         rng = np.random.default_rng([puzzle.seed, difference_id, seed])
         report("choosing", 0.35)
         modified, made = self._fill(
@@ -323,21 +387,21 @@ class Pipeline:
         original: np.ndarray,
         base: np.ndarray,
         analysis: Analysis,
-        keep: list[tuple[int, str, np.ndarray]],
+        keep: list[tuple[int, str, np.ndarray, dict]],
         ids: list[int],
         settings: Settings,
         rng: np.random.Generator,
         deadline: Deadline,
         report: ProgressCallback,
         avoid: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, list[tuple[int, str, np.ndarray]]]:
+    ) -> tuple[np.ndarray, list[tuple[int, str, np.ndarray, dict]]]:
         """Add one difference per id to ``base``; returns the picture and all (id, kind, mask)."""
         shape = original.shape[:2]
         spacing = spacing_pixels(shape)
         modified = np.array(base, copy=True)
         modified_lab = rgb_to_lab(modified) if keep else analysis.lab.copy()
-        blocked = np.zeros(shape, bool)
-        for _, _, mask in keep:
+        blocked = analysis.protected.copy()  # faces: never changed, not even by a halo or a copy
+        for _, _, mask, _ in keep:
             blocked |= _grow(mask, spacing)
         blocked_sources = blocked | avoid if avoid is not None else blocked
         made = list(keep)
@@ -356,21 +420,38 @@ class Pipeline:
             inpainter=self.inpainter,
             strength=STRENGTHS[settings.difficulty],
             print_safe=settings.print_safe,
+            lab_smooth=analysis.lab_smooth,
+            edges_near=analysis.edges_near,
+            thumbnail_lab=_thumbnail(analysis.lab_smooth),
         )
         for slot, did in enumerate(ids):
             report("editing", 0.4 + 0.55 * slot / len(ids))
             ctx.reserved = _union(remaining[:RESERVED_CANDIDATES], shape)
-            planned = plan[slot % len(plan)]
-            others = [k for k in settings.kinds if k != planned]
-            accepted = None
+            # Kinds used least so far come first, so one kind that suits many things does not take every slot.
+            used = Counter(m[1] for m in made)
+            planned = min(plan[slot % len(plan) :] + plan[: slot % len(plan)], key=lambda k: used[k])
+            others = sorted((k for k in settings.kinds if k != planned), key=lambda k: (used[k], plan.index(k)))
+            accepted, fallback, fallback_cand = None, None, None
+            tries = 0
             # First the planned kind on the best few candidates (keeps the mix of kinds), then any kind on any.
+            # An edit that fails the naturalness gate is kept aside as a fallback, used only if no natural one
+            # is found (and then flagged: the puzzle says which differences are weak).
             for kinds, limit in (([planned], PLANNED_KIND_TRIES), ([planned, *others], None)):
                 exhausted = set()
                 for index, cand in enumerate(remaining[:limit]):
+                    if tries >= MAX_TRIES_PER_SLOT:
+                        break
                     deadline.check()
-                    accepted = next(
-                        (a for k in kinds if (a := self._attempt(k, cand, ctx, analysis)) is not None), None
-                    )
+                    for k in kinds:
+                        attempt = self._attempt(k, cand, ctx, analysis)
+                        tries += attempt is not None
+                        if attempt is None:
+                            continue
+                        if attempt.natural:
+                            accepted = attempt
+                            break
+                        if fallback is None or attempt.badness < fallback.badness:
+                            fallback, fallback_cand = attempt, cand
                     if accepted is not None:
                         exhausted.add(index)
                         break
@@ -379,6 +460,9 @@ class Pipeline:
                 remaining = [c for i, c in enumerate(remaining) if i not in exhausted]
                 if accepted is not None:
                     break
+            if accepted is None and fallback is not None:
+                accepted = fallback
+                remaining = [c for c in remaining if c is not fallback_cand]
             if accepted is None:
                 held = len(made)
                 if held == 0:
@@ -391,39 +475,49 @@ class Pipeline:
                     f"(difficulty {settings.difficulty}, kinds {', '.join(settings.kinds)}); ask for {held} or fewer, "
                     "allow more kinds of change, or use a picture with more separate objects."
                 )
-            kind, mask, window, new_lab, image = accepted
-            modified[mask] = image[mask]
-            modified_lab[window] = np.where(mask[window][..., None], new_lab, modified_lab[window])
+            mask, window = accepted.mask, accepted.window
+            modified[mask] = accepted.image[mask]
+            modified_lab[window] = np.where(mask[window][..., None], accepted.new_lab, modified_lab[window])
             grown = _grow(mask, spacing)
             blocked |= grown
             blocked_sources |= grown
             remaining = [c for c in remaining if not _overlaps(c, blocked_sources)]
-            made.append((did, kind, mask))
+            made.append((did, accepted.kind, mask, accepted.naturalness))
         return modified, made
 
-    def _attempt(self, kind: str, cand: Candidate, ctx: EditContext, analysis: Analysis):
-        """Apply one kind of change to one candidate; the change if it keeps every guarantee, else None."""
+    def _attempt(self, kind: str, cand: Candidate, ctx: EditContext, analysis: Analysis) -> Attempt | None:
+        """Apply one kind of change to one candidate and judge it.
+
+        None if the change breaks a guarantee or is damage (past the gate's hard limits); otherwise the
+        Attempt, whose ``natural`` says whether it passed the naturalness gate.
+        """
         result = EDITS[kind](cand, ctx)
         if result is None or (result.mask & ctx.blocked).any():
             return None
-        x0, y0, bw, bh = bbox_of(result.mask)
+        if verdict(result.naturalness, hard=True) is not None:
+            return None
+        mask = _pad_to_min_area(result.mask, ctx.blocked)
+        if mask is None:
+            return None
+        x0, y0, bw, bh = bbox_of(mask)
         window = (slice(y0, y0 + bh), slice(x0, x0 + bw))
         new_lab = rgb_to_lab(result.image[window])
         measure = measure_change(
-            analysis.lab[window], new_lab, result.mask[window], analysis.saliency[window], picture_area=result.mask.size
+            analysis.lab[window], new_lab, mask[window], analysis.saliency[window], picture_area=mask.size
         )
         if failed_guarantee(measure, print_safe=ctx.print_safe, margin=ACCEPTANCE_MARGIN) is not None:
             return None
         lowest, highest = ctx.strength.contrast_range
         if not lowest <= measure.contrast <= highest:
             return None  # visible, but not as strong (easy) or as subtle (hard) as the difficulty asks
-        return kind, result.mask, window, new_lab, result.image
+        natural = verdict(result.naturalness) is None
+        return Attempt(kind, mask, window, new_lab, result.image, dict(result.naturalness), natural)
 
     def _assemble(
         self,
         original: np.ndarray,
         modified: np.ndarray,
-        made: list[tuple[int, str, np.ndarray]],
+        made: list[tuple[int, str, np.ndarray, dict]],
         analysis: Analysis,
         print_safe: bool,
         seed: int,
@@ -432,7 +526,7 @@ class Pipeline:
         """Measure every difference on the final pictures and build the Puzzle."""
         modified_lab = rgb_to_lab(modified)
         differences = []
-        for did, kind, mask in sorted(made, key=lambda m: m[0]):
+        for did, kind, mask, naturalness in sorted(made, key=lambda m: m[0]):
             measure = measure_change(analysis.lab, modified_lab, mask, analysis.saliency)
             problem = failed_guarantee(measure, print_safe=print_safe)
             if problem is not None:  # cannot happen unless an edit lied about its mask
@@ -449,6 +543,8 @@ class Pipeline:
                     lightness_contrast=round(measure.lightness_contrast, 3),
                     saliency=round(measure.saliency, 4),
                     conspicuity=measure.conspicuity,
+                    naturalness=naturalness,
+                    natural=verdict(naturalness) is None,
                 )
             )
         return Puzzle(

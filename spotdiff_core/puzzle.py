@@ -62,6 +62,12 @@ class Difference:
         Mean spectral-residual saliency of the region, relative to the picture's mean (1 = average).
     conspicuity : float
         0..1, how easy the change is to spot (combines size, contrast and saliency).
+    naturalness : mapping of str to float
+        The naturalness gate's scores that apply to this kind of change (seam, foreign, flat, rim, cover;
+        see ``naturalness.py``); empty for puzzles saved before the gate existed.
+    natural : bool
+        False for a weak difference: it failed the gate and was kept only because the picture could not
+        hold enough natural ones (the app and the CLI say so).
     """
 
     id: int
@@ -74,8 +80,11 @@ class Difference:
     lightness_contrast: float
     saliency: float
     conspicuity: float
+    naturalness: Mapping[str, float] = field(default_factory=dict)
+    natural: bool = True
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "naturalness", dict(self.naturalness))
         mask = np.asarray(self.mask)
         if mask.dtype != bool or mask.ndim != 2:
             raise InvalidInputError(
@@ -89,7 +98,7 @@ class Difference:
         return (
             f"#{self.id} {self.kind:<9} at ({self.center[0]}, {self.center[1]}) box {w}x{h}  "
             f"area {self.area_fraction * 100:.2f}%  dE {self.contrast:.1f}  dL {self.lightness_contrast:.1f}  "
-            f"conspicuity {self.conspicuity:.2f}"
+            f"conspicuity {self.conspicuity:.2f}" + ("" if self.natural else "  WEAK")
         )
 
     def scores(self) -> dict[str, float]:
@@ -216,6 +225,23 @@ class Puzzle:
             if dist[row, col] <= tolerance:
                 label = int(nearest[row, col])
         return self.difference(label) if label else None
+
+    @property
+    def weak_differences(self) -> tuple[Difference, ...]:
+        """Differences that failed the naturalness gate (kept because the picture held too few natural ones)."""
+        return tuple(d for d in self.differences if not d.natural)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Plain sentences about what a person should know before using this puzzle."""
+        weak = self.weak_differences
+        if not weak:
+            return []
+        ids = ", ".join(f"#{d.id} ({d.kind})" for d in weak)
+        return [
+            f"This picture holds only {len(self) - len(weak)} natural differences of the {len(self)} asked for: "
+            f"{ids} may look edited; replace them or ask for fewer."
+        ]
 
     def summary(self) -> str:
         """A few lines: size, settings, backends and one line per difference."""

@@ -9,10 +9,11 @@ import numpy as np
 
 from . import limits
 from .metrics import conspicuity
+from .objectness import ObjectCues, measure_cues
 from .segmenters.base import Segment
 
 # Candidates leave room to grow (resize) and a halo (remove) within MAX_REGION_FRACTION.
-CANDIDATE_MIN_FRACTION = limits.MIN_REGION_FRACTION * 1.2
+CANDIDATE_MIN_FRACTION = limits.MIN_REGION_FRACTION * 0.4  # small things get a padded answer region
 CANDIDATE_MAX_FRACTION = 0.055
 MIN_SOLIDITY = 0.5
 MIN_ASPECT = 0.15
@@ -21,6 +22,13 @@ MIN_THICKNESS = 0.12  # inscribed radius / sqrt(area): a disc has 0.56, a 1:5 ba
 MIN_THICKNESS_PX = 2.5
 FLAT_SPREAD = 4.0  # mean dE from a region's mean colour below which it counts as flat
 MAX_CONTINUED_BOUNDARY = 0.2  # a flat region whose colour goes on past this share of its ring is a fragment
+
+# A whole thing, not a patch (objectness cues, see objectness.py and docs/QUALITY.md).
+MIN_CLOSED = 0.6  # share of the outline with a clear colour step across it
+MIN_EDGE_SUPPORT = 0.5  # share of the outline on real edges of the picture
+MIN_OBJECT_CONTRAST = 12.0  # dE between the thing and its ring
+MIN_COMPACTNESS = 0.12  # 4 pi A / P**2: ragged, stringy regions are pieces of texture
+MAX_CONTINUED = 0.15  # share of the wider surround in the thing's own colour: more is a fragment of an area
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,6 +47,8 @@ class Candidate:
         Mean gradient magnitude around the region (busier surroundings hide changes).
     prior : float
         Expected conspicuity (0..1) before any edit.
+    cues : ObjectCues
+        Outline and surround statistics (what kinds of change suit it).
     """
 
     segment: Segment
@@ -47,6 +57,7 @@ class Candidate:
     saliency: float
     busyness: float
     prior: float
+    cues: ObjectCues
 
     def full_mask(self, shape: tuple[int, int]) -> np.ndarray:
         return self.segment.full_mask(shape)
@@ -89,10 +100,28 @@ def _iou(a: Segment, b: Segment) -> float:
     return float(inter / (a.area + b.area - inter))
 
 
+def looks_like_object(cues: ObjectCues) -> bool:
+    """True when the cues describe a whole thing cut out from its surround, not a patch of an area."""
+    return (
+        cues.closed >= MIN_CLOSED
+        and cues.edge_support >= MIN_EDGE_SUPPORT
+        and cues.contrast >= MIN_OBJECT_CONTRAST
+        and cues.compactness >= MIN_COMPACTNESS
+        and cues.continued <= MAX_CONTINUED
+    )
+
+
 def propose_candidates(
-    segments: list[Segment], *, lab: np.ndarray, saliency_map: np.ndarray, gradient: np.ndarray
+    segments: list[Segment],
+    *,
+    lab: np.ndarray,
+    saliency_map: np.ndarray,
+    gradient: np.ndarray,
+    lab_smooth: np.ndarray,
+    edges_near: np.ndarray,
+    protected: np.ndarray | None = None,
 ) -> list[Candidate]:
-    """Filter, dedupe and score segments into candidates.
+    """Filter, dedupe and score segments into candidates: whole objects outside protected areas.
 
     Parameters
     ----------
@@ -102,6 +131,10 @@ def propose_candidates(
     saliency_map : (H, W) float32 ndarray, mean 1
     gradient : (H, W) float32 ndarray
         Gradient magnitude of L.
+    lab_smooth, edges_near : ndarray
+        Lightly blurred Lab and the near-edge mask, as :func:`objectness.measure_cues` takes them.
+    protected : (H, W) bool ndarray, optional
+        Areas no candidate may touch (faces).
 
     Returns
     -------
@@ -121,6 +154,8 @@ def propose_candidates(
             continue
         if _thickness(seg.local_mask) < max(MIN_THICKNESS_PX, MIN_THICKNESS * np.sqrt(seg.area)):
             continue  # a sliver (an anti-aliased edge, a thin outline): no one could see it change
+        if protected is not None and (protected[y : y + sh, x : x + sw] & seg.local_mask).any():
+            continue
         if any(_iou(seg, other) > DUPLICATE_IOU for other in kept):
             continue
         kept.append(seg)
@@ -141,6 +176,9 @@ def propose_candidates(
         mean_inside = inside_lab.mean(axis=0)
         if _is_fragment_of_flat_area(inside_lab, ring_lab, mean_inside):
             continue
+        cues = measure_cues(seg.local_mask, (x, y), lab_smooth=lab_smooth, gradient=gradient, edges_near=edges_near)
+        if cues is None or not looks_like_object(cues):
+            continue
         ring_contrast = float(np.linalg.norm(mean_inside - ring_lab.mean(axis=0)))
         saliency = float(saliency_map[y0:y1, x0:x1][inside].mean())
         busyness = float(gradient[y0:y1, x0:x1][ring].mean())
@@ -153,6 +191,7 @@ def propose_candidates(
                 saliency=saliency,
                 busyness=busyness,
                 prior=conspicuity(fraction, limits.MIN_CONTRAST_DELTA_E + ring_contrast, saliency),
+                cues=cues,
             )
         )
     candidates.sort(key=lambda c: (c.segment.bbox[1], c.segment.bbox[0], c.segment.area))

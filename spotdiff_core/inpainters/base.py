@@ -12,6 +12,23 @@ from ..backends import Backend
 from ..errors import InvalidInputError
 
 
+def _only_source(crop: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """A copy of ``crop`` (h, w, 3) where every pixel outside ``source`` (h, w) bool takes its nearest source pixel.
+
+    An exemplar backend then finds nothing to copy but the source's colours and texture.
+    """
+    _, labels = cv2.distanceTransformWithLabels(
+        (~source).astype(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL
+    )
+    ys, xs = np.nonzero(source)
+    lookup = np.zeros((labels.max() + 1, 3), np.uint8)
+    lookup[labels[ys, xs]] = crop[ys, xs]
+    out = crop.copy()
+    outside = ~source
+    out[outside] = lookup[labels[outside]]
+    return out
+
+
 class Inpainter(Backend):
     """Fills holes. Subclasses implement :meth:`fill` on a crop; :meth:`inpaint` does the rest.
 
@@ -20,8 +37,9 @@ class Inpainter(Backend):
     changes nothing outside the mask.
     """
 
-    max_crop_side: ClassVar[int] = 192  # fill resolution; larger crops are shrunk to this
+    max_crop_side: ClassVar[int] = 320  # fill resolution; larger crops are shrunk to this
     context: ClassVar[float] = 0.8  # context margin around the hole, as a fraction of its size
+    copies_texture: ClassVar[bool] = False  # an exemplar backend: ``source`` limits where it copies from
 
     @abstractmethod
     def fill(self, image: np.ndarray, mask: np.ndarray, *, seed: int) -> np.ndarray:
@@ -40,8 +58,14 @@ class Inpainter(Backend):
         (h, w, 3) uint8 ndarray
         """
 
-    def inpaint(self, image: np.ndarray, mask: np.ndarray, *, seed: int = 0) -> np.ndarray:
-        """Return a copy of ``image`` (H, W, 3) uint8 with the (H, W) bool ``mask`` filled; nothing else changes."""
+    def inpaint(
+        self, image: np.ndarray, mask: np.ndarray, *, seed: int = 0, source: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Return a copy of ``image`` (H, W, 3) uint8 with the (H, W) bool ``mask`` filled; nothing else changes.
+
+        ``source`` (H, W) bool, optional: the only pixels an exemplar backend may copy texture from (the
+        object's own surround), and the context the crop is cut around; model backends see the same crop.
+        """
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise InvalidInputError(f"inpaint needs an RGB uint8 picture, got {image.dtype} {image.shape}.")
         if mask.shape != image.shape[:2]:
@@ -49,25 +73,34 @@ class Inpainter(Backend):
         out = image.copy()
         if not mask.any():
             return out
-        ys, xs = np.nonzero(mask)
         h, w = mask.shape
+        if source is not None and source.any():
+            ys, xs = np.nonzero(mask | source)
+            margin = 2
+        else:
+            ys, xs = np.nonzero(mask)
+            margin = None
         x0, x1, y0, y1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
-        margin = int(max(16, self.context * max(x1 - x0, y1 - y0)))
+        if margin is None:
+            margin = int(max(16, self.context * max(x1 - x0, y1 - y0)))
         cx0, cy0 = max(0, x0 - margin), max(0, y0 - margin)
         cx1, cy1 = min(w, x1 + margin), min(h, y1 + margin)
         crop = image[cy0:cy1, cx0:cx1]
         hole = mask[cy0:cy1, cx0:cx1]
+        fill_mask = hole
+        if source is not None and self.copies_texture and source.any():
+            crop = _only_source(crop, source[cy0:cy1, cx0:cx1] & ~hole)
         ch, cw = hole.shape
         factor = min(1.0, self.max_crop_side / max(ch, cw))
         if factor < 1.0:
             size = (max(8, round(cw * factor)), max(8, round(ch * factor)))
             small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
-            small_hole = cv2.resize(hole.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
+            small_hole = cv2.resize(fill_mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
             # Grow the reduced hole a little so no original pixel of the object leaks into the fill.
             small_hole = cv2.dilate(small_hole.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
             filled = cv2.resize(self.fill(small, small_hole, seed=seed), (cw, ch), interpolation=cv2.INTER_CUBIC)
         else:
-            filled = self.fill(crop, hole, seed=seed)
+            filled = self.fill(crop, fill_mask, seed=seed)
         region = out[cy0:cy1, cx0:cx1]
         region[hole] = filled[hole]
         return out

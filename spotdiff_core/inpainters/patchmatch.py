@@ -16,6 +16,7 @@ class PatchMatchInpainter(Inpainter):
 
     name: ClassVar[str] = "patchmatch"
     needs_weights: ClassVar[bool] = False
+    copies_texture: ClassVar[bool] = True
     description: ClassVar[str] = "Exemplar-based PatchMatch inpainting (patchmatch-cython); built in."
 
     @classmethod

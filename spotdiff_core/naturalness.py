@@ -1,0 +1,115 @@
+"""The naturalness gate: the tell-tale signs a person spots in an edited picture, measured per change.
+
+Every edit reports the scores that apply to it (docs/QUALITY.md explains each); :func:`verdict` says
+whether they are within the limits. The pipeline replaces an edit that fails, as it replaces an invisible one.
+
+- ``seam``: share of the edit's outline where the changed picture has a strong edge the original lacked
+  (a fill that does not join its surround, a recolour that spills past the object's outline).
+- ``foreign``: share of filled pixels unlike every colour of the surround they continue (a fill that
+  copied a neighbouring object).
+- ``flat``: how much smoother a fill is than its surround (1 - texture ratio; a smear scores near 1).
+- ``rim``: mean dE between what surrounded a pasted object where it came from and where it now sits
+  (a cut-out carrying a rim of its old background onto a different one).
+- ``cover``: share of a pasted object's footprint that lands on edges of the original (on another object).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+SEAM_EDGE = 18.0  # gradient magnitude of L (Sobel, L in 0..100) that counts as an edge
+FOREIGN_DELTA_E = 12.0
+RING_SAMPLES = 512
+
+# A change passes when every score it reports is within these limits (measured on planted good and bad
+# edits in tests/test_naturalness.py and on the review gallery; see docs/QUALITY.md).
+LIMITS = {"seam": 0.2, "foreign": 0.3, "flat": 0.85, "rim": 14.0, "cover": 0.2}
+# Beyond these a change is damage, never used even to reach the number of differences asked for.
+HARD_LIMITS = {"seam": 0.45, "foreign": 0.55, "flat": 0.97, "rim": 26.0, "cover": 0.45}
+
+
+def _sobel(lightness: np.ndarray) -> np.ndarray:
+    gx = cv2.Sobel(lightness, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(lightness, cv2.CV_32F, 0, 1, ksize=3)
+    return cv2.magnitude(gx, gy) / 4.0  # per pixel of L
+
+
+def outline(mask: np.ndarray, width: int = 1) -> np.ndarray:
+    """(H, W) bool: the pixels within ``width`` px of a mask's boundary, on both sides."""
+    kernel = np.ones((2 * width + 1, 2 * width + 1), np.uint8)
+    m = mask.astype(np.uint8)
+    return (cv2.dilate(m, kernel) - cv2.erode(m, kernel)).astype(bool)
+
+
+def seam(original_l: np.ndarray, modified_l: np.ndarray, mask: np.ndarray) -> float:
+    """Share of the mask's outline with a new edge: strong in the modified L, weak in the original.
+
+    Parameters
+    ----------
+    original_l, modified_l : (h, w) float32 ndarray
+        Lightness (0..100) of a window around the change.
+    mask : (h, w) bool ndarray
+        The changed area in that window.
+    """
+    band = outline(mask, 1)
+    if not band.any():
+        return 0.0
+    before, after = _sobel(original_l), _sobel(modified_l)
+    new_edge = band & (after > SEAM_EDGE) & (after > 2.0 * before)
+    # An outline point is on a seam when a new edge crosses the band within 1 px of it.
+    near_new = cv2.dilate(new_edge.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    points = mask & ~cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    return float(near_new[points].mean()) if points.any() else 0.0
+
+
+def foreign(fill_lab: np.ndarray, ring_lab: np.ndarray, *, seed: int = 0) -> float:
+    """Share of fill colours (N, 3) further than FOREIGN_DELTA_E from every ring colour (M, 3)."""
+    if len(fill_lab) == 0 or len(ring_lab) == 0:
+        return 0.0
+    rng = np.random.default_rng(seed)
+    if len(ring_lab) > RING_SAMPLES:
+        ring_lab = ring_lab[rng.choice(len(ring_lab), RING_SAMPLES, replace=False)]
+    if len(fill_lab) > 4 * RING_SAMPLES:
+        fill_lab = fill_lab[rng.choice(len(fill_lab), 4 * RING_SAMPLES, replace=False)]
+    d2 = (fill_lab**2).sum(1)[:, None] - 2 * fill_lab @ ring_lab.T + (ring_lab**2).sum(1)[None, :]
+    nearest = np.sqrt(np.maximum(d2.min(axis=1), 0.0))
+    return float((nearest > FOREIGN_DELTA_E).mean())
+
+
+def flatness(modified_l: np.ndarray, fill: np.ndarray, ring: np.ndarray) -> float:
+    """1 - (texture of the fill / texture of its ring), clipped to 0..1; texture = mean Laplacian magnitude."""
+    if not fill.any() or not ring.any():
+        return 0.0
+    lap = np.abs(cv2.Laplacian(modified_l, cv2.CV_32F, ksize=3))
+    ring_texture = float(lap[ring].mean())
+    if ring_texture < 1.0:  # a flat surround: a flat fill is right
+        return 0.0
+    return float(np.clip(1.0 - lap[fill].mean() / ring_texture, 0.0, 1.0))
+
+
+def ring_of(mask: np.ndarray, width: int) -> np.ndarray:
+    """(h, w) bool: the band of ``width`` px around a mask, outside it."""
+    distance = cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, 3)
+    return (distance > 0) & (distance <= width)
+
+
+def fill_scores(
+    original_lab: np.ndarray, modified_lab: np.ndarray, hole: np.ndarray, *, ring_width: int
+) -> dict[str, float]:
+    """seam, foreign and flat for a filled hole, from Lab windows (h, w, 3) around it."""
+    ring = ring_of(hole, ring_width) & ~hole
+    return {
+        "seam": round(seam(original_lab[..., 0], modified_lab[..., 0], hole), 4),
+        "foreign": round(foreign(modified_lab[hole], original_lab[ring]), 4),
+        "flat": round(flatness(modified_lab[..., 0], hole, ring), 4),
+    }
+
+
+def verdict(scores: dict[str, float], *, hard: bool = False) -> str | None:
+    """The first score beyond its limit, as ``"name value > limit"``, or None when the change looks natural."""
+    limits = HARD_LIMITS if hard else LIMITS
+    for name, value in scores.items():
+        if name in limits and value > limits[name]:
+            return f"{name} {value:.2f} > {limits[name]:g}"
+    return None
