@@ -153,14 +153,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     made = Counter(e["category"] for e in manifest["sheets"] if not e["error"])
     failed = Counter(e["category"] for e in manifest["sheets"] if e["error"])
+    crashed = Counter(e["category"] for e in manifest["sheets"] if e["crashed"])
     per_category = ", ".join(
-        f"{category}: {made[category]} made, {failed[category]} not made" for category in sorted(made | failed)
+        f"{category}: {made[category]} made, {failed[category]} not made"
+        + (f" ({crashed[category]} crashed)" if crashed[category] else "")
+        for category in sorted(made | failed)
     )
     print(
         f"{len(loaded)} pictures, {len(manifest['sheets'])} sheets ({per_category}) in {args.out} "
         f"in {time.perf_counter() - started:.0f} s"
     )
-    return 0
+    return 1 if crashed else 0
 
 
 if __name__ == "__main__":

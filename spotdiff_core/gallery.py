@@ -8,6 +8,7 @@ import json
 import math
 import re
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -412,7 +413,8 @@ def make_gallery(
 
     Writes ``NAME-DIFFICULTY-sheet.png`` (:func:`contact_sheet`), ``NAME-DIFFICULTY-alone.png``
     (:func:`alone_picture`), ``manifest.json`` and ``index.md``. A picture that cannot hold the
-    puzzle (any :class:`SpotDiffError` from generation) is recorded with its message and skipped.
+    puzzle (any :class:`SpotDiffError` from generation) is recorded with its message and skipped; any
+    other exception (an engine bug) is recorded too, with ``crashed`` true and its traceback.
     The manifest and index are rewritten after every sheet, so a stopped run keeps what it made.
 
     Parameters
@@ -464,6 +466,7 @@ def make_gallery(
                 "error": None,
                 "sheet": None,
                 "alone": None,
+                "crashed": False,
             }
             started = time.perf_counter()
             try:
@@ -473,6 +476,13 @@ def make_gallery(
             except SpotDiffError as exc:
                 entry["seconds"] = round(time.perf_counter() - started, 2)
                 entry["error"] = str(exc)
+            except Exception as exc:
+                # A bug in the engine, not a property of the picture: recorded with its traceback so one
+                # crash does not cost the rest of a long review run (the command still exits non-zero).
+                entry["seconds"] = round(time.perf_counter() - started, 2)
+                entry["error"] = f"{type(exc).__name__}: {exc}"
+                entry["crashed"] = True
+                entry["traceback"] = traceback.format_exc()
             else:
                 entry["seconds"] = round(time.perf_counter() - started, 2)
                 stem = f"{name}-{difficulty}"
@@ -500,7 +510,9 @@ def _write_outputs(out: Path, manifest: dict[str, Any]) -> None:
     ]
     for number, entry in enumerate(manifest["sheets"], start=1):
         label = f"{entry['name']} ({entry['category'] or 'unknown'}), {entry['difficulty']}"
-        if entry["error"]:
+        if entry["crashed"]:
+            lines.append(f"{number}. {label}: CRASHED: {entry['error']}")
+        elif entry["error"]:
             lines.append(f"{number}. {label}: not made: {entry['error']}")
         else:
             lines.append(f"{number}. {label}: [sheet]({entry['sheet']}), [alone]({entry['alone']})")
@@ -565,6 +577,8 @@ def add_gallery_command(sub: argparse._SubParsersAction) -> None:
 def report_line(entry: dict[str, Any]) -> str:
     """One line about a finished manifest entry, for progress output."""
     head = f"{entry['name']} {entry['difficulty']}"
+    if entry.get("crashed"):
+        return f"{head}: CRASHED ({entry['seconds']:.1f} s): {entry['error']} (traceback in manifest.json)"
     if entry["error"]:
         return f"{head}: not made ({entry['seconds']:.1f} s): {entry['error']}"
     return f"{head}: {len(entry['differences'])} differences in {entry['seconds']:.1f} s -> {entry['sheet']}"
@@ -584,8 +598,10 @@ def run_gallery(args: argparse.Namespace) -> int:
         progress=lambda entry: print(report_line(entry), flush=True),
     )
     failed = sum(1 for e in manifest["sheets"] if e["error"])
+    crashed = sum(1 for e in manifest["sheets"] if e["crashed"])
     print(
-        f"Wrote {len(manifest['sheets']) - failed} sheets ({failed} not made) and manifest.json, index.md "
+        f"Wrote {len(manifest['sheets']) - failed} sheets ({failed} not made"
+        f"{f', {crashed} of them crashed' if crashed else ''}) and manifest.json, index.md "
         f"to {args.out} in {time.perf_counter() - started:.1f} s"
     )
-    return 0
+    return 1 if crashed else 0

@@ -165,6 +165,30 @@ def test_a_picture_that_cannot_hold_the_puzzle_is_recorded_and_the_run_goes_on(t
     assert "not made" in (tmp_path / "index.md").read_text()
 
 
+def test_an_engine_crash_is_recorded_with_its_traceback_and_the_run_goes_on(tmp_path, monkeypatch, capsys):
+    real = get_pipeline("felzenszwalb", "telea")
+
+    class CrashesOnTheFirstPuzzle:
+        calls = 0
+
+        def generate(self, image, **settings):
+            self.calls += 1
+            if self.calls == 1:
+                raise RuntimeError("engine bug for the test")
+            return real.generate(image, **settings)
+
+    monkeypatch.setattr("spotdiff_core.generator.get_pipeline", lambda segmenter, inpainter: CrashesOnTheFirstPuzzle())
+    code = main(
+        ["gallery", "drawing:kitchen", "drawing:street", "--out", str(tmp_path), *FAST_ARGS, "--difficulties", "easy"]
+    )
+    stdout, stderr = capsys.readouterr()
+    assert code == 1 and "Traceback" not in stdout + stderr
+    assert "kitchen easy: CRASHED" in stdout and "street easy: 2 differences" in stdout
+    crashed, made = json.loads((tmp_path / "manifest.json").read_text())["sheets"]
+    assert crashed["crashed"] and "engine bug for the test" in crashed["traceback"]
+    assert not made["crashed"] and made["error"] is None
+
+
 def test_a_missing_picture_is_one_line_on_stderr_and_a_failure(tmp_path):
     missing = tmp_path / "no-such-picture.jpg"
     done = subprocess.run(
