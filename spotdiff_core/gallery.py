@@ -28,6 +28,7 @@ SHEET_MAX_WIDTH = 1800
 PICTURE_MAX_HEIGHT = 900  # tall pictures are scaled down further so a sheet stays viewable
 MARGIN = 16
 GAP = 12
+PAIR_GAP = 10  # between the original and modified crop of one difference (pairs are 3 * GAP apart)
 TITLE_HEIGHT = 34
 CAPTION_HEIGHT = 26
 CROP_HEIGHT = 260
@@ -264,7 +265,7 @@ def _crop_pairs(puzzle: Puzzle, max_width: int) -> list[tuple[int, np.ndarray, n
     pairs = []
     for d in puzzle.differences:
         x, y, w, h = crop_box(puzzle, d.id)
-        factor = min(CROP_HEIGHT / h, (max_width - GAP) / (2 * w))
+        factor = min(CROP_HEIGHT / h, (max_width - PAIR_GAP) / (2 * w))
         size = (max(1, round(w * factor)), max(1, round(h * factor)))
         interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
         crops = [
@@ -305,7 +306,7 @@ def contact_sheet(puzzle: Puzzle, *, title: str = "") -> np.ndarray:
     # Flow the crop pairs left to right, wrapping into rows.
     placed, x, y, row_height = [], MARGIN, layout.crops_top, 0
     for number, a, b in pairs:
-        pair_w, pair_h = a.shape[1] + GAP // 2 + b.shape[1], CAPTION_HEIGHT + a.shape[0]
+        pair_w, pair_h = a.shape[1] + PAIR_GAP + b.shape[1], CAPTION_HEIGHT + a.shape[0]
         if x > MARGIN and x + pair_w > layout.width - MARGIN:
             x, y, row_height = MARGIN, y + row_height + GAP, 0
         placed.append((number, a, b, x, y))
@@ -335,7 +336,7 @@ def contact_sheet(puzzle: Puzzle, *, title: str = "") -> np.ndarray:
     for number, a, b, px, py in placed:
         draw.text((px, py + 2), f"#{number}", font=_font(18), fill=TEXT)
         sheet.paste(Image.fromarray(a), (px, py + CAPTION_HEIGHT))
-        sheet.paste(Image.fromarray(b), (px + a.shape[1] + GAP // 2, py + CAPTION_HEIGHT))
+        sheet.paste(Image.fromarray(b), (px + a.shape[1] + PAIR_GAP, py + CAPTION_HEIGHT))
     return np.asarray(sheet, dtype=np.uint8).copy()
 
 
