@@ -468,6 +468,8 @@ def make_gallery(
                 "sheet": None,
                 "alone": None,
                 "crashed": False,
+                "warnings": [],
+                "differences": [],
             }
             started = time.perf_counter()
             try:
