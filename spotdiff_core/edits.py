@@ -14,7 +14,7 @@ import numpy as np
 from . import limits
 from .color import lab_to_rgb, rgb_to_lab
 from .inpainters.base import Inpainter
-from .naturalness import LIMITS, fill_scores, ring_of, seam
+from .naturalness import HARD_LIMITS, LIMITS, fill_scores, ring_of, seam
 from .objectness import PURE_DELTA_E, ring_radius
 from .regions import Candidate
 
@@ -91,6 +91,7 @@ class EditContext:
     print_safe: bool
     lab_smooth: np.ndarray | None = None  # (H, W, 3) float32, the original's Lab blurred (surround matching)
     thumbnail_lab: np.ndarray | None = None  # (N, 3) float32, the original's colours on a coarse grid
+    relaxed: bool = False  # the fallback tier: the rules of plausibility are waived (results are flagged weak)
     edges_near: np.ndarray | None = None  # (H, W) bool, near a Canny edge of the original
     reserved: np.ndarray | None = None  # (H, W) bool, objects still waiting to be changed: copies avoid them
 
@@ -179,7 +180,7 @@ def _fill_source(ctx: EditContext, hole: np.ndarray, width: int) -> np.ndarray |
     like = np.zeros_like(usable)
     like[usable] = np.linalg.norm(colours - median, axis=1) <= max(PURE_DELTA_E + 3, 2.0 * spread)
     if like.sum() < MIN_SOURCE_SHARE * ring.sum():
-        return None  # the surround is mostly other things: nothing to continue
+        return usable if ctx.relaxed else None  # the surround is mostly other things: nothing to continue
     return like
 
 
@@ -209,7 +210,9 @@ def _fill_naturalness(ctx: EditContext, image: np.ndarray, filled: np.ndarray, w
 
 def remove(cand: Candidate, ctx: EditContext) -> EditResult | None:
     """Remove the object and continue its own surround over the hole (texture from the ring only)."""
-    if cand.cues.ring_purity < MIN_REMOVE_RING or cand.ring_contrast < limits.CHANGED_PIXEL_DELTA_E:
+    if cand.ring_contrast < limits.CHANGED_PIXEL_DELTA_E:
+        return None  # it barely differs from its surround: removing it would not show
+    if not ctx.relaxed and cand.cues.ring_purity < MIN_REMOVE_RING:
         return None  # a busy or cluttered surround cannot be continued convincingly
     removed = _remove_object(ctx, cand.full_mask(ctx.image.shape[:2]), cand.segment.area)
     if removed is None:
@@ -250,7 +253,9 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
     textured things are refused.
     """
     cues = cand.cues
-    if cues.inside_spread > MAX_UNIFORM_SPREAD or cues.inside_texture > MAX_UNIFORM_TEXTURE or cues.closed < 0.7:
+    if not ctx.relaxed and (
+        cues.inside_spread > MAX_UNIFORM_SPREAD or cues.inside_texture > MAX_UNIFORM_TEXTURE or cues.closed < 0.7
+    ):
         return None
     mask = cand.full_mask(ctx.image.shape[:2])
     if (mask & ctx.blocked).any():
@@ -259,7 +264,9 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
     local = cand.segment.local_mask
     lab = ctx.lab[y : y + h, x : x + w].copy()
     inside = lab[local]
-    if _is_skin_or_foliage(inside) or _is_part_of_large_surface(inside.mean(axis=0), cand, ctx):
+    if _is_skin_or_foliage(inside):
+        return None  # never paint skin, fur or leaves, not even to reach the number asked for
+    if not ctx.relaxed and _is_part_of_large_surface(inside.mean(axis=0), cand, ctx):
         return None
     mean_a, mean_b = float(inside[:, 1].mean()), float(inside[:, 2].mean())
     chroma = float(np.hypot(mean_a, mean_b))
@@ -291,7 +298,7 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
     out = ctx.image.copy()
     out[y : y + h, x : x + w][local] = out_rgb[local]
     win = _window(mask, 3)
-    scores = {"seam": round(seam(ctx.lab[win][..., 0], rgb_to_lab(out[win])[..., 0], mask[win]), 4)}
+    scores = {"seam": round(seam(ctx.lab[win], rgb_to_lab(out[win]), mask[win]), 4)}
     return EditResult(out, mask, scores)
 
 
@@ -305,8 +312,11 @@ def _surround_match(ctx: EditContext, ring_local: np.ndarray, sx: int, sy: int, 
 
 def duplicate(cand: Candidate, ctx: EditContext) -> EditResult | None:
     """Copy a whole, detached thing to another spot of the same surface, in the same band of the scene."""
-    if not is_detached(cand) or cand.area_fraction > MAX_DUPLICATE_FRACTION or cand.cues.compactness < 0.2:
+    if cand.area_fraction > MAX_DUPLICATE_FRACTION:
         return None
+    if not ctx.relaxed and (not is_detached(cand) or cand.cues.compactness < 0.2):
+        return None
+    limit = HARD_LIMITS if ctx.relaxed else LIMITS
     H, W = ctx.image.shape[:2]
     x, y, _w, _h = cand.segment.bbox
     rgb, alpha = _cutout(ctx.image, cand)
@@ -330,10 +340,10 @@ def duplicate(cand: Candidate, ctx: EditContext) -> EditResult | None:
         if forbidden[py : py + oh, px : px + ow][footprint_local].any():
             continue
         rim = _surround_match(ctx, ring_local, sx, sy, px - ring_w, py - ring_w)
-        if rim > LIMITS["rim"]:
+        if rim > limit["rim"]:
             continue
         cover = float(ctx.edges_near[py : py + oh, px : px + ow][footprint_local].mean())
-        if cover > LIMITS["cover"]:
+        if cover > limit["cover"]:
             continue
         score = rim + 40.0 * cover
         if ctx.reserved is not None and ctx.reserved[py : py + oh, px : px + ow][footprint_local].any():
@@ -348,7 +358,7 @@ def duplicate(cand: Candidate, ctx: EditContext) -> EditResult | None:
 
 def resize(cand: Candidate, ctx: EditContext) -> EditResult | None:
     """Grow or shrink a detached thing about its base; the uncovered surround is continued from its ring."""
-    if not is_detached(cand):
+    if not ctx.relaxed and not is_detached(cand):
         return None
     H, W = ctx.image.shape[:2]
     grow = ctx.rng.random() < 0.5
@@ -388,7 +398,7 @@ def _looks_like_text(cand: Candidate, ctx: EditContext) -> bool:
 
 def flip(cand: Candidate, ctx: EditContext) -> EditResult | None:
     """Mirror a clearly asymmetric, detached thing left-right in place (never text, never upside down)."""
-    if not is_detached(cand) or _looks_like_text(cand, ctx):
+    if (not ctx.relaxed and not is_detached(cand)) or _looks_like_text(cand, ctx):
         return None
     H, W = ctx.image.shape[:2]
     x, y, w, h = cand.segment.bbox

@@ -219,7 +219,8 @@ def _order_candidates(candidates: Sequence[Candidate], difficulty: str, rng: np.
         key = np.abs(prior - np.median(prior))
     lo, hi = STRENGTHS[difficulty].preferred_area
     preferred = np.array([lo <= c.area_fraction <= hi for c in candidates])
-    order = np.lexsort((key, ~preferred))
+    objects = np.array([c.is_object for c in candidates])
+    order = np.lexsort((key, ~preferred, ~objects))  # whole things first, the rest only for the fallback tier
     return [candidates[i] for i in order]
 
 
@@ -433,33 +434,41 @@ class Pipeline:
             others = sorted((k for k in settings.kinds if k != planned), key=lambda k: (used[k], plan.index(k)))
             accepted, fallback, fallback_cand = None, None, None
             tries = 0
+            # Tier 1, natural: whole things, each kind under its rules, every edit through the naturalness gate.
             # First the planned kind on the best few candidates (keeps the mix of kinds), then any kind on any.
-            # An edit that fails the naturalness gate is kept aside as a fallback, used only if no natural one
-            # is found (and then flagged: the puzzle says which differences are weak).
-            for kinds, limit in (([planned], PLANNED_KIND_TRIES), ([planned, *others], None)):
-                exhausted = set()
-                for index, cand in enumerate(remaining[:limit]):
-                    if tries >= MAX_TRIES_PER_SLOT:
-                        break
-                    deadline.check()
-                    for k in kinds:
-                        attempt = self._attempt(k, cand, ctx, analysis)
-                        tries += attempt is not None
-                        if attempt is None:
-                            continue
-                        if attempt.natural:
-                            accepted = attempt
+            # An edit that fails the gate is kept aside as a fallback. Tier 2, only when tier 1 finds nothing:
+            # the rules are waived; whatever it makes is flagged weak, and the puzzle says so.
+            for relaxed in (False, True):
+                ctx.relaxed = relaxed
+                for kinds, limit in (([planned], PLANNED_KIND_TRIES), ([planned, *others], None)):
+                    exhausted = set()
+                    for index, cand in enumerate(remaining[:limit]):
+                        if tries >= MAX_TRIES_PER_SLOT * (2 if relaxed else 1):
                             break
-                        if fallback is None or attempt.badness < fallback.badness:
-                            fallback, fallback_cand = attempt, cand
+                        if not relaxed and not cand.is_object:
+                            continue
+                        deadline.check()
+                        for k in kinds:
+                            attempt = self._attempt(k, cand, ctx, analysis)
+                            tries += attempt is not None
+                            if attempt is None:
+                                continue
+                            if attempt.natural:
+                                accepted = attempt
+                                break
+                            if fallback is None or attempt.badness < fallback.badness:
+                                fallback, fallback_cand = attempt, cand
+                        if accepted is not None:
+                            exhausted.add(index)
+                            break
+                        if limit is None and relaxed:
+                            exhausted.add(index)  # no kind fits it now, and none will once more answers exist
+                    remaining = [c for i, c in enumerate(remaining) if i not in exhausted]
                     if accepted is not None:
-                        exhausted.add(index)
                         break
-                    if limit is None:
-                        exhausted.add(index)  # no kind fits it now, and none will once more answers exist
-                remaining = [c for i, c in enumerate(remaining) if i not in exhausted]
-                if accepted is not None:
+                if accepted is not None or fallback is not None:
                     break
+            ctx.relaxed = False
             if accepted is None and fallback is not None:
                 accepted = fallback
                 remaining = [c for c in remaining if c is not fallback_cand]
@@ -510,7 +519,9 @@ class Pipeline:
         lowest, highest = ctx.strength.contrast_range
         if not lowest <= measure.contrast <= highest:
             return None  # visible, but not as strong (easy) or as subtle (hard) as the difficulty asks
-        natural = verdict(result.naturalness) is None
+        natural = not ctx.relaxed and verdict(result.naturalness) is None
+        if ctx.relaxed:
+            result.naturalness["rules"] = 1.0  # made in the fallback tier: the kind's rules were waived
         return Attempt(kind, mask, window, new_lab, result.image, dict(result.naturalness), natural)
 
     def _assemble(

@@ -11,6 +11,8 @@ whether they are within the limits. The pipeline replaces an edit that fails, as
 - ``rim``: mean dE between what surrounded a pasted object where it came from and where it now sits
   (a cut-out carrying a rim of its old background onto a different one).
 - ``cover``: share of a pasted object's footprint that lands on edges of the original (on another object).
+- ``rules``: 1 when the change was made in the fallback tier, where the kind's rules of plausibility were
+  waived to reach the number of differences asked for (always weak).
 """
 
 from __future__ import annotations
@@ -18,21 +20,26 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-SEAM_EDGE = 18.0  # gradient magnitude of L (Sobel, L in 0..100) that counts as an edge
+SEAM_EDGE = 18.0  # Lab units per px (strongest of L, a, b) that count as an edge
 FOREIGN_DELTA_E = 12.0
 RING_SAMPLES = 512
 
 # A change passes when every score it reports is within these limits (measured on planted good and bad
 # edits in tests/test_naturalness.py and on the review gallery; see docs/QUALITY.md).
-LIMITS = {"seam": 0.2, "foreign": 0.3, "flat": 0.85, "rim": 14.0, "cover": 0.2}
+LIMITS = {"seam": 0.2, "foreign": 0.3, "flat": 0.85, "rim": 14.0, "cover": 0.2, "rules": 0.5}
 # Beyond these a change is damage, never used even to reach the number of differences asked for.
-HARD_LIMITS = {"seam": 0.45, "foreign": 0.55, "flat": 0.97, "rim": 26.0, "cover": 0.45}
+HARD_LIMITS = {"seam": 0.45, "foreign": 0.55, "flat": 0.97, "rim": 26.0, "cover": 0.45, "rules": 1.0}
 
 
-def _sobel(lightness: np.ndarray) -> np.ndarray:
-    gx = cv2.Sobel(lightness, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(lightness, cv2.CV_32F, 0, 1, ksize=3)
-    return cv2.magnitude(gx, gy) / 4.0  # per pixel of L
+def _edge_strength(lab: np.ndarray) -> np.ndarray:
+    """(h, w) float32: the strongest Sobel gradient of L, a and b, in Lab units per pixel (colour edges count)."""
+    strength = None
+    for channel in range(3):
+        gx = cv2.Sobel(lab[..., channel], cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(lab[..., channel], cv2.CV_32F, 0, 1, ksize=3)
+        g = cv2.magnitude(gx, gy) / 4.0
+        strength = g if strength is None else np.maximum(strength, g)
+    return strength
 
 
 def outline(mask: np.ndarray, width: int = 1) -> np.ndarray:
@@ -42,20 +49,20 @@ def outline(mask: np.ndarray, width: int = 1) -> np.ndarray:
     return (cv2.dilate(m, kernel) - cv2.erode(m, kernel)).astype(bool)
 
 
-def seam(original_l: np.ndarray, modified_l: np.ndarray, mask: np.ndarray) -> float:
-    """Share of the mask's outline with a new edge: strong in the modified L, weak in the original.
+def seam(original_lab: np.ndarray, modified_lab: np.ndarray, mask: np.ndarray) -> float:
+    """Share of the mask's outline with a new edge: strong in the modified picture, weak in the original.
 
     Parameters
     ----------
-    original_l, modified_l : (h, w) float32 ndarray
-        Lightness (0..100) of a window around the change.
+    original_lab, modified_lab : (h, w, 3) float32 ndarray
+        Lab of a window around the change (an edge of lightness or of colour counts).
     mask : (h, w) bool ndarray
         The changed area in that window.
     """
     band = outline(mask, 1)
     if not band.any():
         return 0.0
-    before, after = _sobel(original_l), _sobel(modified_l)
+    before, after = _edge_strength(original_lab), _edge_strength(modified_lab)
     new_edge = band & (after > SEAM_EDGE) & (after > 2.0 * before)
     # An outline point is on a seam when a new edge crosses the band within 1 px of it.
     near_new = cv2.dilate(new_edge.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
@@ -100,7 +107,7 @@ def fill_scores(
     """seam, foreign and flat for a filled hole, from Lab windows (h, w, 3) around it."""
     ring = ring_of(hole, ring_width) & ~hole
     return {
-        "seam": round(seam(original_lab[..., 0], modified_lab[..., 0], hole), 4),
+        "seam": round(seam(original_lab, modified_lab, hole), 4),
         "foreign": round(foreign(modified_lab[hole], original_lab[ring]), 4),
         "flat": round(flatness(modified_lab[..., 0], hole, ring), 4),
     }

@@ -49,6 +49,9 @@ class Candidate:
         Expected conspicuity (0..1) before any edit.
     cues : ObjectCues
         Outline and surround statistics (what kinds of change suit it).
+    is_object : bool
+        Whether the cues say it is a whole thing (:func:`looks_like_object`); the others are used only in
+        the fallback tier, and what is made of them is flagged weak.
     """
 
     segment: Segment
@@ -58,6 +61,7 @@ class Candidate:
     busyness: float
     prior: float
     cues: ObjectCues
+    is_object: bool = True
 
     def full_mask(self, shape: tuple[int, int]) -> np.ndarray:
         return self.segment.full_mask(shape)
@@ -177,7 +181,7 @@ def propose_candidates(
         if _is_fragment_of_flat_area(inside_lab, ring_lab, mean_inside):
             continue
         cues = measure_cues(seg.local_mask, (x, y), lab_smooth=lab_smooth, gradient=gradient, edges_near=edges_near)
-        if cues is None or not looks_like_object(cues):
+        if cues is None:
             continue
         ring_contrast = float(np.linalg.norm(mean_inside - ring_lab.mean(axis=0)))
         saliency = float(saliency_map[y0:y1, x0:x1][inside].mean())
@@ -192,6 +196,7 @@ def propose_candidates(
                 busyness=busyness,
                 prior=conspicuity(fraction, limits.MIN_CONTRAST_DELTA_E + ring_contrast, saliency),
                 cues=cues,
+                is_object=looks_like_object(cues),
             )
         )
     candidates.sort(key=lambda c: (c.segment.bbox[1], c.segment.bbox[0], c.segment.area))

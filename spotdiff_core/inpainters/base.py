@@ -12,20 +12,18 @@ from ..backends import Backend
 from ..errors import InvalidInputError
 
 
-def _only_source(crop: np.ndarray, source: np.ndarray) -> np.ndarray:
-    """A copy of ``crop`` (h, w, 3) where every pixel outside ``source`` (h, w) bool takes its nearest source pixel.
+def _only_source(crop: np.ndarray, source: np.ndarray, seed: int) -> np.ndarray:
+    """A copy of ``crop`` (h, w, 3) where every pixel outside ``source`` (h, w) bool is a random source pixel.
 
-    An exemplar backend then finds nothing to copy but the source's colours and texture.
+    An exemplar backend then finds nothing to copy but the source's colours; the scattered pixels match no
+    real patch well, so the fill takes its texture from the source itself (a smooth extension would be
+    copied as a smear).
     """
-    _, labels = cv2.distanceTransformWithLabels(
-        (~source).astype(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL
-    )
     ys, xs = np.nonzero(source)
-    lookup = np.zeros((labels.max() + 1, 3), np.uint8)
-    lookup[labels[ys, xs]] = crop[ys, xs]
     out = crop.copy()
     outside = ~source
-    out[outside] = lookup[labels[outside]]
+    pick = np.random.default_rng(seed).integers(0, len(ys), int(outside.sum()))
+    out[outside] = crop[ys[pick], xs[pick]]
     return out
 
 
@@ -76,7 +74,8 @@ class Inpainter(Backend):
         h, w = mask.shape
         if source is not None and source.any():
             ys, xs = np.nonzero(mask | source)
-            margin = 2
+            # Room around the source: a coarse pyramid level must still see pixels outside the hole.
+            margin = int(max(16, 0.5 * max(np.ptp(ys), np.ptp(xs))))
         else:
             ys, xs = np.nonzero(mask)
             margin = None
@@ -89,7 +88,7 @@ class Inpainter(Backend):
         hole = mask[cy0:cy1, cx0:cx1]
         fill_mask = hole
         if source is not None and self.copies_texture and source.any():
-            crop = _only_source(crop, source[cy0:cy1, cx0:cx1] & ~hole)
+            crop = _only_source(crop, source[cy0:cy1, cx0:cx1] & ~hole, seed)
         ch, cw = hole.shape
         factor = min(1.0, self.max_crop_side / max(ch, cw))
         if factor < 1.0:

@@ -28,10 +28,12 @@ class PatchMatchInpainter(Inpainter):
         return Availability(True, "built in; needs no weights")
 
     def fill(self, image: np.ndarray, mask: np.ndarray, *, seed: int) -> np.ndarray:
-        from patchmatch_cython import inpaint_pyramid
+        from patchmatch_cython import inpaint_pyramid, inpaint_single
 
-        # Bidirectional search keeps fills more coherent with their surroundings (measured on drawn and photo holes).
-        result = inpaint_pyramid(
-            np.ascontiguousarray(image), np.ascontiguousarray(mask), patch_size=5, seed=seed, reverse_search=True
-        )
+        image, mask = np.ascontiguousarray(image), np.ascontiguousarray(mask)
+        try:
+            # Bidirectional search keeps fills more coherent with their surroundings (measured on drawn and photo holes).
+            result = inpaint_pyramid(image, mask, patch_size=5, seed=seed, reverse_search=True)
+        except ValueError:  # a coarse level where the hole covers everything: one full-resolution level
+            result = inpaint_single(image, mask, patch_size=5, iterations=7, seed=seed, reverse_search=True)
         return np.asarray(result, dtype=np.uint8)
