@@ -226,6 +226,12 @@ def review() -> None:
     notice = state.pop_notice()
     if notice:
         st.success(notice, icon=":material/check_circle:")
+    weak = puzzle.weak_differences
+    if weak:
+        ids = ", ".join(f"#{d.id}" for d in weak)
+        st.warning(
+            t("weak_warning", natural=len(puzzle) - len(weak), n=len(puzzle), ids=ids), icon=":material/warning:"
+        )
     show_answers = st.toggle(t("answers_toggle"), help=t("answers_help"), key="create_answers")
     left, right = st.columns(2)
     left.image(puzzle.original, caption=t("original_caption"), width="stretch")

@@ -122,6 +122,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     out = save_puzzle(puzzle, args.out)
     for d in puzzle.differences:
         print(d.summary())
+    for warning in puzzle.warnings:
+        print(f"{PROG}: warning: {warning}", file=sys.stderr)
     print(
         f"Saved {len(puzzle)} differences ({puzzle.width}x{puzzle.height}, seed {puzzle.seed}, "
         f"{puzzle.backends['segmenter']}/{puzzle.backends['inpainter']}) to {out} in {time.perf_counter() - started:.1f} s"

@@ -12,21 +12,6 @@ from ..backends import Backend
 from ..errors import InvalidInputError
 
 
-def _only_source(crop: np.ndarray, source: np.ndarray, seed: int) -> np.ndarray:
-    """A copy of ``crop`` (h, w, 3) where every pixel outside ``source`` (h, w) bool is a random source pixel.
-
-    An exemplar backend then finds nothing to copy but the source's colours; the scattered pixels match no
-    real patch well, so the fill takes its texture from the source itself (a smooth extension would be
-    copied as a smear).
-    """
-    ys, xs = np.nonzero(source)
-    out = crop.copy()
-    outside = ~source
-    pick = np.random.default_rng(seed).integers(0, len(ys), int(outside.sum()))
-    out[outside] = crop[ys[pick], xs[pick]]
-    return out
-
-
 class Inpainter(Backend):
     """Fills holes. Subclasses implement :meth:`fill` on a crop; :meth:`inpaint` does the rest.
 
@@ -88,7 +73,7 @@ class Inpainter(Backend):
         hole = mask[cy0:cy1, cx0:cx1]
         fill_mask = hole
         if source is not None and self.copies_texture and source.any():
-            crop = _only_source(crop, source[cy0:cy1, cx0:cx1] & ~hole, seed)
+            fill_mask = hole | ~source[cy0:cy1, cx0:cx1]  # filled too, so never copied; only the hole is kept
         ch, cw = hole.shape
         factor = min(1.0, self.max_crop_side / max(ch, cw))
         if factor < 1.0:
