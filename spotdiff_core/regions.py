@@ -9,7 +9,7 @@ import numpy as np
 
 from . import limits
 from .metrics import conspicuity
-from .objectness import ObjectCues, measure_cues
+from .objectness import ObjectCues, measure_cues, snap_to_colours
 from .segmenters.base import Segment
 
 # Candidates leave room to grow (resize) and a halo (remove) within MAX_REGION_FRACTION.
@@ -166,7 +166,12 @@ def propose_candidates(
 
     candidates = []
     for seg in kept:
+        seg = snap_to_colours(seg, lab_smooth)
         x, y, sw, sh = seg.bbox
+        if x <= 1 or y <= 1 or x + sw >= w - 1 or y + sh >= h - 1:
+            continue
+        if protected is not None and (protected[y : y + sh, x : x + sw] & seg.local_mask).any():
+            continue
         pad = max(3, int(0.2 * np.sqrt(seg.area)))
         x0, y0, x1, y1 = max(0, x - pad), max(0, y - pad), min(w, x + sw + pad), min(h, y + sh + pad)
         inside = np.zeros((y1 - y0, x1 - x0), bool)
