@@ -30,6 +30,7 @@ class Strength:
     preferred_area: tuple[float, float]  # candidate area fractions tried first
     busy_preference: float  # duplicate placement: >0 seeks busy surroundings, <0 plain ones
     contrast_range: tuple[float, float]  # accepted mean dE of a change (on top of the visibility floor)
+    area_range: tuple[float, float] = (0.0, 1.0)  # accepted answer area (share of the picture) of a change
 
 
 STRENGTHS = {
@@ -41,6 +42,7 @@ STRENGTHS = {
         preferred_area=(0.006, 0.055),
         busy_preference=-2.0,
         contrast_range=(16.0, float("inf")),
+        area_range=(0.004, 1.0),
     ),
     "normal": Strength(
         hue_rotation=(50, 120),
@@ -50,6 +52,7 @@ STRENGTHS = {
         preferred_area=(0.002, 0.03),
         busy_preference=-1.5,
         contrast_range=(0.0, float("inf")),
+        area_range=(0.0, 0.02),
     ),
     "hard": Strength(
         hue_rotation=(25, 70),
@@ -58,7 +61,8 @@ STRENGTHS = {
         shrink=0.78,
         preferred_area=(0.0012, 0.008),
         busy_preference=0.2,
-        contrast_range=(0.0, float("inf")),
+        contrast_range=(0.0, 35.0),  # quiet: a change that shouts is not hard, however small
+        area_range=(0.0, 0.005),
     ),
 }
 

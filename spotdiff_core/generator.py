@@ -33,10 +33,12 @@ from .segmenters.base import Segmenter
 ProgressCallback = Callable[[str, float], None]
 STAGES = ("segmenting", "choosing", "editing", "checking")
 ACCEPTANCE_MARGIN = 0.5  # dE / dL kept above the floors, so other Lab conversions agree a change is visible
-PLANNED_KIND_TRIES = 12
-MAX_TRIES_PER_SLOT = 24  # edits judged per difference before settling for the best weak one
+PLANNED_KIND_TRIES = 12  # candidates tried with a slot's planned kind before any kind is allowed
+MAX_TRIES_PER_SLOT = 20  # edits made and judged per difference before settling for the best weak one
+MAX_FALLBACK_TRIES = 20  # more edits allowed with the rules waived, when none of those was even weak
 SALIENCY_RANK_WEIGHT = 0.2
-RESERVED_CANDIDATES = 40  # the next candidates in line, which duplicates try not to cover  # candidates tried with a slot's planned kind before any kind is allowed
+SIZE_RANK_WEIGHT = 1.0
+RESERVED_CANDIDATES = 40  # the next candidates in line, which duplicates try not to cover
 
 
 @dataclass(frozen=True)
@@ -138,11 +140,16 @@ class Attempt:
     image: np.ndarray
     naturalness: dict
     natural: bool
+    off_size: bool = False  # outside the difficulty's area range
 
     @property
     def badness(self) -> float:
-        """How far the worst naturalness score goes past its limit (below 1: within every limit)."""
-        return max((v / LIMITS[k] for k, v in self.naturalness.items() if k in LIMITS), default=0.0)
+        """How far the worst naturalness score goes past its limit (below 1: within every limit).
+
+        A natural change of the wrong size for the difficulty ranks just below 1: the best fallback.
+        """
+        worst = max((v / LIMITS[k] for k, v in self.naturalness.items() if k in LIMITS), default=0.0)
+        return max(worst, 0.99) if self.off_size else worst
 
 
 def _pad_to_min_area(mask: np.ndarray, blocked: np.ndarray) -> np.ndarray | None:
@@ -206,15 +213,21 @@ def _order_candidates(candidates: Sequence[Candidate], difficulty: str, rng: np.
     """Candidates in the order to try them: conspicuous first for easy, inconspicuous first for hard."""
     if not candidates:
         return []
+
+    def rank(values) -> np.ndarray:  # 0 (lowest) .. 1 (highest)
+        return np.argsort(np.argsort(values)) / max(1, len(candidates) - 1)
+
     prior = np.array([c.prior for c in candidates]) + rng.normal(0.0, 0.04, len(candidates))
     busy = np.array([c.busyness for c in candidates])
     busy = busy / (busy.max() + 1e-6)
-    # Saliency ranks on its own too: small drawn shapes are both small (hard) and salient (easy).
-    salient = np.argsort(np.argsort([c.saliency for c in candidates])) / max(1, len(candidates) - 1)
+    # Size leads (a vetted object's size is what a player sees first), then conspicuity and saliency on their
+    # own ranks: small drawn shapes are both small (hard) and salient (easy).
+    size = rank([c.area_fraction for c in candidates])
+    salient = rank([c.saliency for c in candidates])
     if difficulty == "easy":
-        key = -prior - SALIENCY_RANK_WEIGHT * salient
+        key = -SIZE_RANK_WEIGHT * size - rank(prior) - SALIENCY_RANK_WEIGHT * salient
     elif difficulty == "hard":
-        key = prior - 0.1 * busy + SALIENCY_RANK_WEIGHT * salient  # busier, less salient places hide a change
+        key = SIZE_RANK_WEIGHT * size + rank(prior) - 0.1 * busy + SALIENCY_RANK_WEIGHT * salient
     else:
         key = np.abs(prior - np.median(prior))
     lo, hi = STRENGTHS[difficulty].preferred_area
@@ -443,14 +456,14 @@ class Pipeline:
                 for kinds, limit in (([planned], PLANNED_KIND_TRIES), ([planned, *others], None)):
                     exhausted = set()
                     for index, cand in enumerate(remaining[:limit]):
-                        if tries >= MAX_TRIES_PER_SLOT * (2 if relaxed else 1):
+                        if tries >= MAX_TRIES_PER_SLOT + (MAX_FALLBACK_TRIES if relaxed else 0):
                             break
                         if not relaxed and not cand.is_object:
                             continue
                         deadline.check()
                         for k in kinds:
-                            attempt = self._attempt(k, cand, ctx, analysis)
-                            tries += attempt is not None
+                            ran, attempt = self._attempt(k, cand, ctx, analysis)
+                            tries += ran
                             if attempt is None:
                                 continue
                             if attempt.natural:
@@ -494,20 +507,22 @@ class Pipeline:
             made.append((did, accepted.kind, mask, accepted.naturalness))
         return modified, made
 
-    def _attempt(self, kind: str, cand: Candidate, ctx: EditContext, analysis: Analysis) -> Attempt | None:
+    def _attempt(self, kind: str, cand: Candidate, ctx: EditContext, analysis: Analysis) -> tuple[bool, Attempt | None]:
         """Apply one kind of change to one candidate and judge it.
 
-        None if the change breaks a guarantee or is damage (past the gate's hard limits); otherwise the
-        Attempt, whose ``natural`` says whether it passed the naturalness gate.
+        Returns (ran, attempt): ``ran`` is whether the edit was made (what costs time: the search counts
+        these); ``attempt`` is None if the kind's rules refused the thing, or the change breaks a guarantee
+        or is damage (past the gate's hard limits); otherwise ``attempt.natural`` says whether it passed
+        the naturalness gate.
         """
         result = EDITS[kind](cand, ctx)
-        if result is None or (result.mask & ctx.blocked).any():
-            return None
-        if verdict(result.naturalness, hard=True) is not None:
-            return None
+        if result is None:
+            return False, None
+        if (result.mask & ctx.blocked).any() or verdict(result.naturalness, hard=True) is not None:
+            return True, None
         mask = _pad_to_min_area(result.mask, ctx.blocked)
         if mask is None:
-            return None
+            return True, None
         x0, y0, bw, bh = bbox_of(mask)
         window = (slice(y0, y0 + bh), slice(x0, x0 + bw))
         new_lab = rgb_to_lab(result.image[window])
@@ -515,14 +530,17 @@ class Pipeline:
             analysis.lab[window], new_lab, mask[window], analysis.saliency[window], picture_area=mask.size
         )
         if failed_guarantee(measure, print_safe=ctx.print_safe, margin=ACCEPTANCE_MARGIN) is not None:
-            return None
+            return True, None
         lowest, highest = ctx.strength.contrast_range
         if not lowest <= measure.contrast <= highest:
-            return None  # visible, but not as strong (easy) or as subtle (hard) as the difficulty asks
-        natural = not ctx.relaxed and verdict(result.naturalness) is None
+            return True, None  # visible, but not as strong (easy) or as subtle (hard) as the difficulty asks
+        smallest, largest = ctx.strength.area_range
+        # Natural, but not as large (easy) or as small (hard) as the difficulty asks: only a fallback.
+        off_size = not smallest <= measure.area_fraction <= largest
+        natural = not ctx.relaxed and not off_size and verdict(result.naturalness) is None
         if ctx.relaxed:
             result.naturalness["rules"] = 1.0  # made in the fallback tier: the kind's rules were waived
-        return Attempt(kind, mask, window, new_lab, result.image, dict(result.naturalness), natural)
+        return True, Attempt(kind, mask, window, new_lab, result.image, dict(result.naturalness), natural, off_size)
 
     def _assemble(
         self,
