@@ -48,11 +48,11 @@ needs_cjk = pytest.mark.skipif(
 # --- puzzles to print -----------------------------------------------------------------------------
 @functools.cache
 def real_puzzles() -> tuple[Puzzle, ...]:
-    """A drawing and two photos at small working sizes, made by the real pipeline (fast inpainter)."""
+    """A drawing and two photos (a street, a coffee cup) at small working sizes, made by the real pipeline (fast inpainter)."""
     make = functools.partial(generate_puzzle, segmenter="felzenszwalb", inpainter="telea")
     return (
         make(illustration(), n_differences=5, difficulty="normal", seed=11, max_side=512),
-        make(photo("chelsea", 448), n_differences=4, difficulty="easy", seed=12, max_side=448, print_safe=True),
+        make(photo("bus", 448), n_differences=4, difficulty="easy", seed=12, max_side=448, print_safe=True),
         make(photo("coffee", 384), n_differences=3, difficulty="hard", seed=13, max_side=384),
     )
 
@@ -369,7 +369,10 @@ def test_layout_of_any_picture_shape_keeps_margins_resolution_and_no_overlap(wid
 
 @needs_pdftoppm
 def test_rendered_pages_show_both_pictures_where_the_layout_put_them_and_nothing_in_the_margins():
-    puzzle = real_puzzles()[1]
+    # A smooth photo (the cat): its resampled rendering correlates with the picture above 0.98 at 100 dpi.
+    puzzle = generate_puzzle(
+        photo("chelsea", 448), n_differences=1, seed=12, max_side=448, segmenter="felzenszwalb", inpainter="telea"
+    )
     worksheet = build_worksheet([puzzle], options=WorksheetOptions(answers="after"))
     dpi = 100
     page = worksheet.render_page(0, dpi=dpi)

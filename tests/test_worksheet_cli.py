@@ -31,11 +31,11 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
     Image.fromarray(illustration()).save(picture)
     bad = folder / "notes.png"
     bad.write_text("this is not a picture")
-    house, cat, _ = real_puzzles()
+    house, bus, _ = real_puzzles()
     return {
         "picture": picture,
         "zip": save_puzzle(house, folder / "house.zip"),
-        "folder": save_puzzle(cat, folder / "cat_puzzle"),
+        "folder": save_puzzle(bus, folder / "bus_puzzle"),
         "bad": bad,
     }
 
@@ -68,14 +68,14 @@ def test_pack_from_a_picture_a_zip_and_a_folder(tmp_path, inputs, capsys):
     assert len(reader.pages) == 1 + 3 + 2  # cover, three puzzles, answer keys two to a page at the end
     assert [round(float(v)) for v in reader.pages[0].mediabox[2:]] == [595, 842]
     # The picture became a new 4-difference puzzle with the seed given; the saved ones are used as they are.
-    house, cat, _ = real_puzzles()
+    house, bus, _ = real_puzzles()
     assert "1. " in stdout and "4 differences" in stdout and "seed 7" in stdout
-    assert f"{len(house)} differences" in stdout and f"seed {house.seed}" in stdout and f"seed {cat.seed}" in stdout
+    assert f"{len(house)} differences" in stdout and f"seed {house.seed}" in stdout and f"seed {bus.seed}" in stdout
     texts = [squeeze(page.extract_text()) for page in reader.pages]
     assert "Findthe4differences!" in texts[1]
     assert f"Findthe{len(house)}differences!" in texts[2]
-    assert f"Findthe{len(cat)}differences!" in texts[3]
-    assert "gardendrawing" in texts[0] and "catpuzzle" in texts[0]  # titles from the file names
+    assert f"Findthe{len(bus)}differences!" in texts[3]
+    assert "gardendrawing" in texts[0] and "buspuzzle" in texts[0]  # titles from the file names
     assert all(i["dpi"] >= 150 for page in pdf_images(out.read_bytes()) for i in page)
     assert "Wrote 6 pages" in stdout and "pack.pdf" in stdout
 

@@ -104,13 +104,13 @@ def test_pack_from_uploaded_pictures_and_puzzle_files_reports_progress(monkeypat
         return real_build_pack(items, progress=forward, **kwargs)
 
     monkeypatch.setattr(worksheet_module, "build_pack", recording_build_pack)
-    house, cat, _ = real_puzzles()
+    house, bus, _ = real_puzzles()
     at = open_page()
     at.file_uploader(key="ws_uploads").set_value(
         [
             ("house.zip", puzzle_to_zip_bytes(house), "application/zip"),
             ("garden.png", png_bytes(illustration(480, 360)), "image/png"),
-            ("cat.zip", puzzle_to_zip_bytes(cat), "application/zip"),
+            ("bus.zip", puzzle_to_zip_bytes(bus), "application/zip"),
         ]
     )
     at.run()
@@ -126,7 +126,7 @@ def test_pack_from_uploaded_pictures_and_puzzle_files_reports_progress(monkeypat
     assert result["puzzles"] == [
         {"title": "house", "differences": len(house), "seed": house.seed},
         {"title": "garden", "differences": 3, "seed": 6},  # picture 2 of the pack: seed + 1
-        {"title": "cat", "differences": len(cat), "seed": cat.seed},
+        {"title": "bus", "differences": len(bus), "seed": bus.seed},
     ]
     assert [c for c in calls if c[0] == "puzzles"] == [("puzzles", i, 3) for i in (1, 2, 3)]
     assert ("pages", 6, 6) in calls
