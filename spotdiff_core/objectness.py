@@ -206,15 +206,18 @@ def snap_to_colours(segment: Segment, lab_smooth: np.ndarray) -> Segment:
     local = segment.local_mask
     H, W = lab_smooth.shape[:2]
     r = SNAP_REACH
-    x0, y0, x1, y1 = max(0, x - 2 * r), max(0, y - 2 * r), min(W, x + w + 2 * r), min(H, y + h + 2 * r)
+    pad = 2 * r + 3
+    x0, y0, x1, y1 = max(0, x - pad), max(0, y - pad), min(W, x + w + pad), min(H, y + h + pad)
     mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
     mask[y - y0 : y - y0 + h, x - x0 : x - x0 + w] = local
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-    core = cv2.erode(mask, kernel).astype(bool)
-    near = cv2.dilate(mask, kernel).astype(bool)
-    outside = (
-        cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (4 * r + 1, 4 * r + 1))).astype(bool) & ~near
-    )
+
+    def grown(radius: int) -> np.ndarray:
+        return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2)).astype(bool)
+
+    # Sure inside: one pixel clear of the band, so colours blurred across the edge are not taken as the thing's.
+    core = cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 3,) * 2)).astype(bool)
+    near = grown(r)
+    outside = grown(2 * r + 2) & ~grown(r + 2)  # sure outside: clear of the band, where the edge itself may blur
     band = near & ~core
     if core.sum() < 12 or outside.sum() < 12:
         return segment

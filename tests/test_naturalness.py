@@ -9,8 +9,9 @@ import pytest
 from spotdiff_core.color import lab_to_rgb, rgb_to_lab
 from spotdiff_core.inpainters import INPAINTERS
 from spotdiff_core.naturalness import LIMITS, fill_scores, outline, ring_of, seam, verdict
-from spotdiff_core.objectness import measure_cues, picture_edges, ring_radius
+from spotdiff_core.objectness import SNAP_REACH, measure_cues, picture_edges, ring_radius, snap_to_colours
 from spotdiff_core.regions import looks_like_object
+from spotdiff_core.segmenters.base import Segment
 
 H, W = 240, 320
 
@@ -187,3 +188,34 @@ def test_outline_is_a_band_on_both_sides_of_the_boundary():
     band = outline(ball, 1)
     assert band.any() and (band & ball).any() and (band & ~ball).any()
     assert not band[120, 160]  # the centre is not on the outline
+
+
+# --- outlines snapped onto the picture's own boundary ------------------------------------------------
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a & b).sum() / (a | b).sum())
+
+
+def _snapped(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    lab_smooth = cv2.GaussianBlur(rgb_to_lab(image), (0, 0), 1.0)
+    return snap_to_colours(Segment.from_mask(mask), lab_smooth).full_mask(mask.shape)
+
+
+@pytest.mark.parametrize("offset", [-2, 2, SNAP_REACH])  # 3 px less on a 22 px disc: area -34 %, not trusted
+def test_an_outline_a_few_pixels_off_is_snapped_onto_the_object(offset):
+    # What a segmenter working on a reduced copy returns: the ball grown or shrunk by a few pixels.
+    image, ball = lawn_with_ball()
+    off = disc(r=22 + offset)
+    assert _iou(off, ball) < 0.9
+    snapped = _snapped(image, off)
+    assert _iou(snapped, ball) > 0.95
+    assert not (snapped & ~cv2.dilate(ball.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)).any()
+
+
+def test_an_outline_on_a_textured_area_is_not_dragged_far():
+    # A patch of lawn has no boundary to snap to: the mask may move by a few pixels, never grow wildly.
+    patch = disc(r=25)
+    snapped = _snapped(lawn(), patch)
+    assert abs(int(snapped.sum()) - int(patch.sum())) <= 0.3 * patch.sum()
+    assert _iou(snapped, patch) > 0.6
