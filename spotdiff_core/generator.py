@@ -140,7 +140,7 @@ class Attempt:
     image: np.ndarray
     naturalness: dict
     natural: bool
-    off_size: bool = False  # outside the difficulty's area range
+    off_size: bool = False  # outside the difficulty's area range, or louder than it allows
 
     @property
     def badness(self) -> float:
@@ -532,11 +532,11 @@ class Pipeline:
         if failed_guarantee(measure, print_safe=ctx.print_safe, margin=ACCEPTANCE_MARGIN) is not None:
             return True, None
         lowest, highest = ctx.strength.contrast_range
-        if not lowest <= measure.contrast <= highest:
-            return True, None  # visible, but not as strong (easy) or as subtle (hard) as the difficulty asks
+        if measure.contrast < lowest:
+            return True, None  # visible, but not as strong as easy asks
         smallest, largest = ctx.strength.area_range
-        # Natural, but not as large (easy) or as small (hard) as the difficulty asks: only a fallback.
-        off_size = not smallest <= measure.area_fraction <= largest
+        # Not as large (easy), as small or as quiet (hard) as the difficulty asks: only a fallback.
+        off_size = not smallest <= measure.area_fraction <= largest or measure.contrast > highest
         natural = not ctx.relaxed and not off_size and verdict(result.naturalness) is None
         if ctx.relaxed:
             result.naturalness["rules"] = 1.0  # made in the fallback tier: the kind's rules were waived

@@ -84,15 +84,19 @@ def foreign(fill_lab: np.ndarray, ring_lab: np.ndarray, *, seed: int = 0) -> flo
     return float((nearest > FOREIGN_DELTA_E).mean())
 
 
-def flatness(modified_l: np.ndarray, fill: np.ndarray, ring: np.ndarray) -> float:
-    """1 - (texture of the fill / texture of its ring), clipped to 0..1; texture = mean Laplacian magnitude."""
+def flatness(original_l: np.ndarray, modified_l: np.ndarray, fill: np.ndarray, ring: np.ndarray) -> float:
+    """1 - (texture of the fill / texture of its ring), clipped to 0..1; texture = mean Laplacian magnitude.
+
+    The ring's texture is the original's: what the fill should continue (a thing moved or mirrored next to
+    the hole must not count as texture of the surround).
+    """
     if not fill.any() or not ring.any():
         return 0.0
-    lap = np.abs(cv2.Laplacian(modified_l, cv2.CV_32F, ksize=3))
-    ring_texture = float(lap[ring].mean())
+    ring_texture = float(np.abs(cv2.Laplacian(original_l, cv2.CV_32F, ksize=3))[ring].mean())
     if ring_texture < 1.0:  # a flat surround: a flat fill is right
         return 0.0
-    return float(np.clip(1.0 - lap[fill].mean() / ring_texture, 0.0, 1.0))
+    fill_texture = float(np.abs(cv2.Laplacian(modified_l, cv2.CV_32F, ksize=3))[fill].mean())
+    return float(np.clip(1.0 - fill_texture / ring_texture, 0.0, 1.0))
 
 
 def ring_of(mask: np.ndarray, width: int) -> np.ndarray:
@@ -109,7 +113,7 @@ def fill_scores(
     return {
         "seam": round(seam(original_lab, modified_lab, hole), 4),
         "foreign": round(foreign(modified_lab[hole], original_lab[ring]), 4),
-        "flat": round(flatness(modified_lab[..., 0], hole, ring), 4),
+        "flat": round(flatness(original_lab[..., 0], modified_lab[..., 0], hole, ring), 4),
     }
 
 

@@ -89,9 +89,10 @@ def test_every_difference_records_what_it_measures(puzzles):
         for d in puzzle.differences:
             m = measured[d.id]
             assert d.area_fraction == pytest.approx(m.area_fraction, abs=1e-6), where
-            # scikit-image's and OpenCV's Lab differ by a few hundredths on average, a few tenths (about 1 %) on
-            # strong colours (a saturated drawn shape recoloured).
-            assert d.contrast == pytest.approx(m.mean_delta_e, rel=0.015, abs=0.2), where
+            # scikit-image's and OpenCV's Lab differ by a few hundredths on average, up to about 2 % on strong
+            # colours (a saturated drawn shape recoloured: 13.72 by OpenCV's Lab, which the engine uses, 13.50 by
+            # scikit-image's, for the same pixels).
+            assert d.contrast == pytest.approx(m.mean_delta_e, rel=0.025, abs=0.2), where
             assert d.lightness_contrast == pytest.approx(m.mean_delta_l, abs=0.2), where
             assert d.saliency == pytest.approx(float(saliency_map[d.mask].mean()), abs=1e-3), where
             assert d.conspicuity == pytest.approx(_conspicuity(m.area_fraction, m.mean_delta_e, d.saliency), abs=0.005)
