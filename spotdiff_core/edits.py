@@ -15,7 +15,7 @@ from . import limits
 from .color import lab_to_rgb, rgb_to_lab
 from .inpainters.base import Inpainter
 from .naturalness import HARD_LIMITS, LIMITS, fill_scores, ring_of, seam
-from .objectness import PURE_DELTA_E, ring_radius
+from .objectness import PURE_DELTA_E, foliage_share, ring_radius, skin_share
 from .regions import Candidate
 
 
@@ -227,11 +227,7 @@ def remove(cand: Candidate, ctx: EditContext) -> EditResult | None:
 
 def _is_skin_or_foliage(lab: np.ndarray) -> bool:
     """True when most of these (N, 3) Lab colours are skin-toned or foliage green."""
-    hue = np.degrees(np.arctan2(lab[:, 2], lab[:, 1])) % 360
-    chroma = np.hypot(lab[:, 1], lab[:, 2])
-    skin = (lab[:, 0] > 25) & (chroma > 8) & (chroma < 50) & (hue > 15) & (hue < 80)
-    foliage = (chroma > 10) & (hue > 95) & (hue < 170)
-    return bool(skin.mean() > 0.5 or foliage.mean() > 0.5)
+    return bool(skin_share(lab) > 0.5 or foliage_share(lab) > 0.5)
 
 
 MAX_SURFACE_SHARE = 0.035  # a colour covering more of the picture is a surface seen through gaps (sky, wall, road)

@@ -21,6 +21,26 @@ EDGE_REACH = 2  # px: an outline point is on an edge if a Canny edge lies this c
 PURE_DELTA_E = 12.0  # a ring pixel belongs to the main surround within this dE of the ring's median
 
 
+def _hue_chroma(lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.degrees(np.arctan2(lab[:, 2], lab[:, 1])) % 360, np.hypot(lab[:, 1], lab[:, 2])
+
+
+def skin_share(lab: np.ndarray) -> float:
+    """Share of these (N, 3) Lab colours that are skin-toned (also fur, wood and sand: warm, moderate chroma)."""
+    if len(lab) == 0:
+        return 0.0
+    hue, chroma = _hue_chroma(lab)
+    return float(((lab[:, 0] > 25) & (chroma > 8) & (chroma < 50) & (hue > 15) & (hue < 80)).mean())
+
+
+def foliage_share(lab: np.ndarray) -> float:
+    """Share of these (N, 3) Lab colours that are foliage green."""
+    if len(lab) == 0:
+        return 0.0
+    hue, chroma = _hue_chroma(lab)
+    return float(((chroma > 10) & (hue > 95) & (hue < 170)).mean())
+
+
 @dataclass(frozen=True)
 class ObjectCues:
     """What a region's outline and surroundings say about it (all in Lab, CIE76 dE).

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import limits
 from .metrics import conspicuity
-from .objectness import ObjectCues, measure_cues, snap_to_colours
+from .objectness import ObjectCues, measure_cues, skin_share, snap_to_colours
 from .segmenters.base import Segment
 
 # Candidates leave room to grow (resize) and a halo (remove) within MAX_REGION_FRACTION.
@@ -29,6 +29,12 @@ MIN_EDGE_SUPPORT = 0.5  # share of the outline on real edges of the picture
 MIN_OBJECT_CONTRAST = 12.0  # dE between the thing and its ring
 MIN_COMPACTNESS = 0.12  # 4 pi A / P**2: ragged, stringy regions are pieces of texture
 MAX_CONTINUED = 0.15  # share of the wider surround in the thing's own colour: more is a fragment of an area
+
+# A small thing set in skin is a feature of a face or a body (an eye, a mouth, a nostril, a fingernail) that the
+# frontal-face detector misses on profiles and turned heads: never changed. (Wood and sand look alike in colour;
+# small things set in them are rarely good differences either: knots, grains, pebbles.)
+SKIN_RING_SHARE = 0.5
+SKIN_FEATURE_FRACTION = 0.005
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,6 +108,20 @@ def _iou(a: Segment, b: Segment) -> float:
         a.local_mask[y0 - ay : y1 - ay, x0 - ax : x1 - ax], b.local_mask[y0 - by : y1 - by, x0 - bx : x1 - bx]
     ).sum()
     return float(inter / (a.area + b.area - inter))
+
+
+def _set_in_skin(seg: Segment, lab: np.ndarray, pad: int) -> bool:
+    """True when most of a band from ``pad`` to 3 ``pad`` px around the segment is skin-toned (eye shadows and
+    lids right at the outline are dark, so the band starts a little way out)."""
+    h, w = lab.shape[:2]
+    x, y, sw, sh = seg.bbox
+    reach = 3 * pad
+    x0, y0, x1, y1 = max(0, x - reach), max(0, y - reach), min(w, x + sw + reach), min(h, y + sh + reach)
+    inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    inside[y - y0 : y - y0 + sh, x - x0 : x - x0 + sw] = seg.local_mask
+    distance = cv2.distanceTransform(1 - inside, cv2.DIST_L2, 3)
+    band = (distance > pad) & (distance <= reach)
+    return bool(band.any()) and skin_share(lab[y0:y1, x0:x1][band]) > SKIN_RING_SHARE
 
 
 def looks_like_object(cues: ObjectCues) -> bool:
@@ -182,6 +202,8 @@ def propose_candidates(
             continue
         crop_lab = lab[y0:y1, x0:x1]
         inside_lab, ring_lab = crop_lab[inside], crop_lab[ring]
+        if seg.area / total < SKIN_FEATURE_FRACTION and _set_in_skin(seg, lab, pad):
+            continue
         mean_inside = inside_lab.mean(axis=0)
         if _is_fragment_of_flat_area(inside_lab, ring_lab, mean_inside):
             continue

@@ -219,3 +219,19 @@ def test_an_outline_on_a_textured_area_is_not_dragged_far():
     snapped = _snapped(lawn(), patch)
     assert abs(int(snapped.sum()) - int(patch.sum())) <= 0.3 * patch.sum()
     assert _iou(snapped, patch) > 0.6
+
+
+def test_a_small_thing_set_in_skin_is_never_changed():
+    # A mouth or an eye on a turned head (which the frontal-face detector misses) sits in skin: never changed.
+    from spotdiff_core import ImageUnsuitableError, generate_puzzle
+
+    image = np.full((384, 512, 3), (60, 110, 190), np.uint8)  # a blue wall
+    cv2.ellipse(image, (150, 190), (110, 140), 0, 0, 360, (224, 172, 140), -1, cv2.LINE_AA)  # a large skin area
+    cv2.ellipse(image, (150, 230), (22, 10), 0, 0, 360, (120, 40, 50), -1, cv2.LINE_AA)  # a mouth in it
+    cv2.circle(image, (400, 200), 28, (230, 200, 40), -1, cv2.LINE_AA)  # a yellow ball on the wall
+    mouth = np.zeros(image.shape[:2], np.uint8)
+    cv2.ellipse(mouth, (150, 230), (30, 18), 0, 0, 360, 1, -1)
+    with pytest.raises(ImageUnsuitableError, match="can hold only 1 of the 2"):
+        generate_puzzle(image, n_differences=2, kinds="remove,recolor", seed=0)
+    puzzle = generate_puzzle(image, n_differences=1, kinds="remove,recolor", seed=0)
+    assert not (puzzle.differences[0].mask & mouth.astype(bool)).any()
