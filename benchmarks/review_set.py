@@ -22,9 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from spotdiff_core import limits  # noqa: E402
 from spotdiff_core.errors import SpotDiffError  # noqa: E402
-from spotdiff_core.gallery import GalleryPicture, load_picture, make_gallery, parse_difficulties, report_line  # noqa: E402
+from spotdiff_core.gallery import GalleryPicture, add_gallery_options, gallery_from_args, load_picture  # noqa: E402
 
 REVIEW_FOLDER = ROOT.parent / "shared" / "review"
 REVIEW_PHOTOS = ("colosseum.jpg", "chambord.jpg", "san_marcos.jpg", "kitten.jpg", "pig.jpg")
@@ -104,19 +103,12 @@ def short_name(spec: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", required=True, help="the gallery folder to write")
-    parser.add_argument("--difficulties", default=",".join(limits.DIFFICULTIES), help="comma-separated (default all)")
+    add_gallery_options(parser)
     parser.add_argument("--only", default="", metavar="NAME,...", help="only these pictures, by short name")
-    parser.add_argument("-n", "--differences", type=int, default=limits.DEFAULT_DIFFERENCES)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--max-side", type=int, default=limits.DEFAULT_MAX_SIDE)
-    parser.add_argument("--segmenter", default="auto")
-    parser.add_argument("--inpainter", default="auto")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
     try:
-        difficulties = parse_difficulties(args.difficulties)
         pictures, notes = review_set()
         if args.only:
             wanted = {n.strip() for n in args.only.split(",") if n.strip()}
@@ -137,17 +129,7 @@ def main(argv: list[str] | None = None) -> int:
                 loaded.append(picture)
         for note in notes:
             print(f"note: {note}", file=sys.stderr)
-        manifest = make_gallery(
-            loaded,
-            out=args.out,
-            difficulties=difficulties,
-            n_differences=args.differences,
-            seed=args.seed,
-            max_side=args.max_side,
-            segmenter=args.segmenter,
-            inpainter=args.inpainter,
-            progress=lambda entry: print(report_line(entry), flush=True),
-        )
+        manifest = gallery_from_args(loaded, args)
     except SpotDiffError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

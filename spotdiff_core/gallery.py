@@ -527,6 +527,22 @@ def _write_outputs(out: Path, manifest: dict[str, Any]) -> None:
 
 def add_gallery_command(sub: argparse._SubParsersAction) -> None:
     """Add `gallery` to the CLI's subcommands."""
+    parser = sub.add_parser(
+        "gallery",
+        help="make puzzles from pictures and write contact sheets for reviewing them",
+        description="For each PICTURE and difficulty, make a puzzle and write NAME-DIFFICULTY-sheet.png "
+        "(the pair, the pair with answers outlined, enlarged crops; no kinds or scores), "
+        "NAME-DIFFICULTY-alone.png (the modified picture alone), manifest.json and index.md. "
+        "A PICTURE is a file, sample:NAME or drawing:NAME.",
+    )
+    parser.add_argument("pictures", nargs="+", metavar="PICTURE", help="a file path, sample:NAME or drawing:NAME")
+    add_gallery_options(parser)
+    parser.set_defaults(handler=run_gallery)
+
+
+def add_gallery_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a gallery run (the `gallery` command and benchmarks/review_set.py): --out, --difficulties,
+    --differences, --seed, --max-side, --segmenter, --inpainter; :func:`gallery_from_args` reads them."""
     from .cli import _int_in, _seed
     from .inpainters import INPAINTERS
     from .segmenters import SEGMENTERS
@@ -537,15 +553,6 @@ def add_gallery_command(sub: argparse._SubParsersAction) -> None:
         except InvalidInputError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
 
-    parser = sub.add_parser(
-        "gallery",
-        help="make puzzles from pictures and write contact sheets for reviewing them",
-        description="For each PICTURE and difficulty, make a puzzle and write NAME-DIFFICULTY-sheet.png "
-        "(the pair, the pair with answers outlined, enlarged crops; no kinds or scores), "
-        "NAME-DIFFICULTY-alone.png (the modified picture alone), manifest.json and index.md. "
-        "A PICTURE is a file, sample:NAME or drawing:NAME.",
-    )
-    parser.add_argument("pictures", nargs="+", metavar="PICTURE", help="a file path, sample:NAME or drawing:NAME")
     parser.add_argument("--out", "-o", required=True, metavar="DIR", help="the folder to write")
     parser.add_argument(
         "--difficulties",
@@ -574,7 +581,21 @@ def add_gallery_command(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--segmenter", choices=SEGMENTERS.names(), default="auto", help="(default auto)")
     parser.add_argument("--inpainter", choices=INPAINTERS.names(), default="auto", help="(default auto)")
-    parser.set_defaults(handler=run_gallery)
+
+
+def gallery_from_args(pictures: Sequence[str | GalleryPicture], args: argparse.Namespace) -> dict[str, Any]:
+    """:func:`make_gallery` with the options of :func:`add_gallery_options`, printing a line per sheet."""
+    return make_gallery(
+        pictures,
+        out=args.out,
+        difficulties=args.difficulties,
+        n_differences=args.differences,
+        seed=args.seed,
+        max_side=args.max_side,
+        segmenter=args.segmenter,
+        inpainter=args.inpainter,
+        progress=lambda entry: print(report_line(entry), flush=True),
+    )
 
 
 def report_line(entry: dict[str, Any]) -> str:
@@ -589,17 +610,7 @@ def report_line(entry: dict[str, Any]) -> str:
 
 def run_gallery(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    manifest = make_gallery(
-        args.pictures,
-        out=args.out,
-        difficulties=args.difficulties,
-        n_differences=args.differences,
-        seed=args.seed,
-        max_side=args.max_side,
-        segmenter=args.segmenter,
-        inpainter=args.inpainter,
-        progress=lambda entry: print(report_line(entry), flush=True),
-    )
+    manifest = gallery_from_args(args.pictures, args)
     failed = sum(1 for e in manifest["sheets"] if e["error"])
     crashed = sum(1 for e in manifest["sheets"] if e["crashed"])
     print(
