@@ -28,7 +28,6 @@ class Strength:
     grow: float  # resize factors
     shrink: float
     preferred_area: tuple[float, float]  # candidate area fractions tried first
-    busy_preference: float  # duplicate placement: >0 seeks busy surroundings, <0 plain ones
     contrast_range: tuple[float, float]  # accepted mean dE of a change (on top of the visibility floor)
     area_range: tuple[float, float] = (0.0, 1.0)  # accepted answer area (share of the picture) of a change
 
@@ -40,7 +39,6 @@ STRENGTHS = {
         grow=1.5,
         shrink=0.6,
         preferred_area=(0.006, 0.055),
-        busy_preference=-2.0,
         contrast_range=(16.0, float("inf")),
         area_range=(0.004, 1.0),
     ),
@@ -50,7 +48,6 @@ STRENGTHS = {
         grow=1.35,
         shrink=0.7,
         preferred_area=(0.002, 0.03),
-        busy_preference=-1.5,
         contrast_range=(0.0, float("inf")),
         area_range=(0.0, 0.02),
     ),
@@ -60,7 +57,6 @@ STRENGTHS = {
         grow=1.22,
         shrink=0.78,
         preferred_area=(0.0012, 0.008),
-        busy_preference=0.2,
         contrast_range=(0.0, 35.0),  # quiet: a change that shouts is not hard, however small
         area_range=(0.0, 0.005),
     ),
