@@ -5,6 +5,7 @@ Each returns the exact pixels it changed and the naturalness scores that apply t
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -12,10 +13,22 @@ import cv2
 import numpy as np
 
 from . import limits
+from .clone import clone_fill
 from .color import lab_to_rgb, rgb_to_lab
 from .inpainters.base import Inpainter
-from .naturalness import HARD_LIMITS, LIMITS, fill_scores, ring_of, seam
-from .objectness import PURE_DELTA_E, foliage_share, ring_radius, skin_share
+from .naturalness import (
+    CONTINUE_DEPTH,
+    HARD_LIMITS,
+    LIMITS,
+    attached,
+    cut_lines,
+    dangling,
+    fill_scores,
+    ring_of,
+    seam,
+    window_around,
+)
+from .objectness import EDGE_REACH, PURE_DELTA_E, foliage_share, picture_edges, ring_radius, skin_share
 from .regions import Candidate
 
 
@@ -74,6 +87,8 @@ MAX_TEXT_EDGES = 0.45  # share of an object's pixels near edges above which it m
 MIN_SOURCE_SHARE = 0.4  # a fill needs this share of its ring free of other things to copy from
 RESERVED_PENALTY = 50.0  # duplicate placement: covering an object that could become another difference
 PLACEMENT_TRIES = 80
+MAX_EXTRA_HALO = 8  # px a hole may reach past its halo to take a thing's outline stroke or shadow with it
+CUT_OFFSETS = tuple(range(EDGE_REACH + 1, EDGE_REACH + 9))  # px out from a cut-out where its surround is judged
 
 
 @dataclass
@@ -94,6 +109,7 @@ class EditContext:
     relaxed: bool = False  # the fallback tier: the rules of plausibility are waived (results are flagged weak)
     edges_near: np.ndarray | None = None  # (H, W) bool, near a Canny edge of the original
     reserved: np.ndarray | None = None  # (H, W) bool, objects still waiting to be changed: copies avoid them
+    fills: dict = field(default_factory=dict)  # hole and source -> filled pixels, for this picture's edits
 
 
 @dataclass(frozen=True, eq=False)
@@ -154,55 +170,115 @@ def _cutout(image: np.ndarray, cand: Candidate) -> tuple[np.ndarray, np.ndarray]
     return padded[y : y + h + 4, x : x + w + 4].copy(), alpha
 
 
-def _window(mask: np.ndarray, pad: int) -> tuple[slice, slice]:
-    ys, xs = np.nonzero(mask)
-    H, W = mask.shape
-    return (
-        slice(max(0, ys.min() - pad), min(H, ys.max() + 1 + pad)),
-        slice(max(0, xs.min() - pad), min(W, xs.max() + 1 + pad)),
-    )
-
-
 def is_detached(cand: Candidate) -> bool:
     """A thing with a clean outline on one plain surface: it can be lifted, copied, moved or mirrored."""
     return cand.cues.closed >= MIN_DETACHED_CLOSED and cand.cues.ring_purity >= MIN_PLAIN_RING
 
 
-def _fill_source(ctx: EditContext, hole: np.ndarray, width: int) -> np.ndarray | None:
-    """Where a fill may copy from: the hole's own ring, less other answers and things unlike the surround."""
+def _fill_source(ctx: EditContext, hole: np.ndarray, width: int, *, textured: bool = False) -> np.ndarray | None:
+    """Where a fill may copy from: the hole's own ring, less other answers and things unlike the surround.
+
+    On a texture or pattern (``textured``) the whole ring is the surround: a two-tone stripe is not clutter
+    (the result is judged by ``foreign`` and ``dangling``).
+    """
     ring = ring_of(hole, width)
     usable = ring & ~ctx.blocked
     if not usable.any():
         return None
+    if textured:
+        return usable if usable.sum() >= MIN_REMOVE_RING * ring.sum() else None
     colours = ctx.lab[usable]
     median = np.median(colours, axis=0)
     spread = float(np.linalg.norm(colours - median, axis=1).mean())
     like = np.zeros_like(usable)
     like[usable] = np.linalg.norm(colours - median, axis=1) <= max(PURE_DELTA_E + 3, 2.0 * spread)
-    if like.sum() < MIN_SOURCE_SHARE * ring.sum():
-        return usable if ctx.relaxed else None  # the surround is mostly other things: nothing to continue
+    # A busy or cluttered surround cannot be continued convincingly (judged past the hole, so a drawn
+    # outline stroke that goes with the thing does not count as clutter).
+    if like.sum() < (MIN_SOURCE_SHARE if ctx.relaxed else MIN_REMOVE_RING) * ring.sum():
+        return usable if ctx.relaxed else None
     return like
 
 
-def _remove_object(ctx: EditContext, mask: np.ndarray, area: int) -> tuple[np.ndarray, np.ndarray, int] | None:
-    """Fill the object (grown by its halo) from its own surround; returns (image, hole, ring width)."""
-    hole = _grow(mask, _halo(area))
+@dataclass(frozen=True, eq=False)
+class _Removal:
+    image: np.ndarray  # the picture with the hole filled
+    hole: np.ndarray  # (H, W) bool: the object grown by its halo
+    width: int  # px: the ring the fill continues
+    attached: float | None  # the cut's "attached" score; None when it runs through texture (see dangling)
+
+
+def _remove_object(
+    ctx: EditContext, mask: np.ndarray, area: int, *, covered: np.ndarray | None = None
+) -> _Removal | None:
+    """Fill the object (grown by its halo) from its own surround.
+
+    None when the hole would reach a blocked area, has nothing to copy from, or is cut along edges of the
+    picture past what the tier allows (judged before the costly fill: a thing attached to others or set in
+    texture cannot be lifted out cleanly). ``covered``: where the thing is put back changed; the cut there
+    is hidden under it.
+    """
+    # The hole reaches past the thing's halo as far as needed (up to MAX_EXTRA_HALO px) for its edge to run
+    # on plain surround: a drawn outline stroke or a soft shadow goes with the thing. A thing crossed by
+    # others on a plain surround (an arm, a stem, rays) is refused before the costly fill; one set in
+    # texture or a pattern is filled and judged by whether the fill continues it (``dangling``).
+    halo = _halo(area)
+    lines = cut_lines(mask, ctx.edges_near, tuple(range(halo + 1, halo + MAX_EXTRA_HALO + 2)), covered=covered)
+    extra = next((i for i, line in enumerate(lines) if line.clean), None)
+    cut: float | None = None
+    if extra is not None:
+        cut = lines[extra].score
+    elif all(line.textured for line in lines):
+        extra = 0
+    else:
+        extra = int(np.argmin([line.score for line in lines]))
+        cut = lines[extra].score
+        if cut > (HARD_LIMITS if ctx.relaxed else LIMITS)["attached"]:
+            return None
+    hole = _grow(mask, halo + extra)
     if (hole & ctx.blocked).any():
         return None
     width = max(8, ring_radius(area))
-    source = _fill_source(ctx, hole, width)
+    source = _fill_source(ctx, hole, width, textured=cut is None)
     if source is None:
         return None
     seed = int(ctx.rng.integers(0, 2**31 - 1))
-    return ctx.inpainter.inpaint(ctx.image, hole, seed=seed, source=source), hole, width
+    # Remove, resize and flip of one thing fill the same hole from the same surround: filled once. The
+    # surround it copies from excludes every change made so far, so the fill is still valid later.
+    key = hashlib.blake2b(np.packbits(hole).tobytes() + np.packbits(source).tobytes(), digest_size=16).digest()
+    image = ctx.image.copy()
+    if key in ctx.fills:
+        image[hole] = ctx.fills[key]
+    else:
+        cloned = None
+        if cut is None:  # texture: a piece of it from beside the hole keeps its grain (PatchMatch smears it)
+            lab = ctx.lab_smooth if ctx.lab_smooth is not None else ctx.lab
+            cloned = clone_fill(ctx.image, lab, hole, ctx.blocked | hole)
+        image = cloned if cloned is not None else ctx.inpainter.inpaint(ctx.image, hole, seed=seed, source=source)
+        ctx.fills[key] = image[hole]
+    return _Removal(image, hole, width, None if cut is None else round(cut, 4))
 
 
 def _fill_naturalness(ctx: EditContext, image: np.ndarray, filled: np.ndarray, width: int) -> dict[str, float]:
     """seam / foreign / flat of the filled part of an edit, measured in a window around it."""
     if not filled.any():
         return {}
-    win = _window(filled, width + 2)
+    win = window_around(filled, width + 2)
     return fill_scores(ctx.lab[win], rgb_to_lab(image[win]), filled[win], ring_width=width)
+
+
+def _removal_scores(
+    ctx: EditContext, image: np.ndarray, removed: _Removal, footprint: np.ndarray | None = None
+) -> dict[str, float]:
+    """The scores of a thing lifted out (and, with ``footprint``, put back changed): its fill and its cut."""
+    filled = removed.hole & ~footprint if footprint is not None else removed.hole
+    scores = _fill_naturalness(ctx, image, filled, removed.width)
+    if removed.attached is not None:
+        scores["attached"] = removed.attached
+    win = window_around(removed.hole, CONTINUE_DEPTH + 4)
+    covered = footprint[win] if footprint is not None else None
+    after = picture_edges(rgb_to_lab(image[win]))
+    scores["dangling"] = dangling(removed.hole[win], ctx.edges_near[win], after, covered=covered)
+    return scores
 
 
 # --- the kinds -----------------------------------------------------------------------
@@ -212,13 +288,10 @@ def remove(cand: Candidate, ctx: EditContext) -> EditResult | None:
     """Remove the object and continue its own surround over the hole (texture from the ring only)."""
     if cand.ring_contrast < limits.CHANGED_PIXEL_DELTA_E:
         return None  # it barely differs from its surround: removing it would not show
-    if not ctx.relaxed and cand.cues.ring_purity < MIN_REMOVE_RING:
-        return None  # a busy or cluttered surround cannot be continued convincingly
     removed = _remove_object(ctx, cand.full_mask(ctx.image.shape[:2]), cand.segment.area)
     if removed is None:
         return None
-    image, hole, width = removed
-    return EditResult(image, hole, _fill_naturalness(ctx, image, hole, width))
+    return EditResult(removed.image, removed.hole, _removal_scores(ctx, removed.image, removed))
 
 
 def _is_skin_or_foliage(lab: np.ndarray) -> bool:
@@ -235,6 +308,17 @@ def _is_part_of_large_surface(colour: np.ndarray, cand: Candidate, ctx: EditCont
         return False
     share = float((np.linalg.norm(ctx.thumbnail_lab - colour, axis=1) < PURE_DELTA_E * 0.75).mean())
     return share - cand.area_fraction > MAX_SURFACE_SHARE
+
+
+MAX_NEUTRAL_SPREAD = 6.0  # dE inside a grey, white or black thing that may be painted: matte, not shiny
+GARISH_HUES = (100.0, 140.0)  # Lab hue of lime and chartreuse, which few painted things are
+GARISH_CHROMA = 30.0
+
+
+def is_garish(a: float, b: float) -> bool:
+    """True for a strong lime or chartreuse (a, b): the neon a hue turn makes of yellow or green things."""
+    hue = float(np.degrees(np.arctan2(b, a)) % 360)
+    return bool(np.hypot(a, b) > GARISH_CHROMA and GARISH_HUES[0] < hue < GARISH_HUES[1])
 
 
 # Hues (Lab degrees) of common paints, dyes and plastics, for giving a grey, white or black thing a colour.
@@ -256,10 +340,7 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
     mask = cand.full_mask(ctx.image.shape[:2])
     if (mask & ctx.blocked).any():
         return None
-    x, y, w, h = cand.segment.bbox
-    local = cand.segment.local_mask
-    lab = ctx.lab[y : y + h, x : x + w].copy()
-    inside = lab[local]
+    inside = ctx.lab[mask]
     if _is_skin_or_foliage(inside):
         return None  # never paint skin, fur or leaves, not even to reach the number asked for
     if not ctx.relaxed and _is_part_of_large_surface(inside.mean(axis=0), cand, ctx):
@@ -272,10 +353,20 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
     d_l = 0.0
     if chroma >= 12.0:
         needed = np.rad2deg(2 * np.arcsin(min(1.0, target / (2 * chroma))))
-        theta = np.deg2rad(float(np.clip(needed * ctx.rng.uniform(1.0, 1.2), least, most)) * ctx.rng.choice([-1, 1]))
-        new_a = mean_a * np.cos(theta) - mean_b * np.sin(theta)
-        new_b = mean_a * np.sin(theta) + mean_b * np.cos(theta)
+        turn = np.deg2rad(float(np.clip(needed * ctx.rng.uniform(1.0, 1.2), least, most)))
+        first = float(ctx.rng.choice([-1, 1]))
+        for theta in (first * turn, -first * turn):
+            new_a = mean_a * np.cos(theta) - mean_b * np.sin(theta)
+            new_b = mean_a * np.sin(theta) + mean_b * np.cos(theta)
+            if not is_garish(new_a, new_b):
+                break
+        else:
+            return None  # both ways lead to a colour no such thing is painted (lime)
     else:
+        if cues.inside_spread > MAX_NEUTRAL_SPREAD or cues.closed < 0.7:
+            # A shiny grey thing (metal, glass, a highlight) looks tinted, not painted; grey stone, asphalt or
+            # shadow without a clear outline becomes a neon patch: refused in the fallback tier too.
+            return None
         # A neutral thing: a moderate colour (strong for easy, gentle for hard), never neon.
         new_chroma = float(np.clip(0.9 * target, 14.0, 34.0))
         hue = np.deg2rad(float(ctx.rng.choice(PAINT_HUES)))
@@ -284,18 +375,41 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
             d_l = (-1.0 if lightness > 55 else 1.0) * min(25.0, 0.6 * target)  # pure white/black cannot take colour
     if ctx.print_safe:
         d_l = (-1.0 if lightness > 55 else 1.0) * max(abs(d_l), limits.MIN_PRINT_SAFE_DELTA_L + 6)
-    new = lab.copy()
-    new[..., 1] += new_a - mean_a
-    new[..., 2] += new_b - mean_b
-    new[..., 0] = np.clip(lab[..., 0] + d_l, 0, 100)
-    dist = cv2.distanceTransform(np.pad(local, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
-    alpha = np.clip(dist / 1.5, 0.0, 1.0)[..., None]  # feather the outermost pixel only
-    out_rgb = lab_to_rgb(lab * (1 - alpha) + new * alpha)
+    return _shift_colour(ctx, mask, np.array([d_l, new_a - mean_a, new_b - mean_b], np.float32))
+
+
+FRINGE_PX = 2  # px past a thing's outline where its anti-aliased edge still carries some of its colour
+
+
+def _shift_colour(ctx: EditContext, mask: np.ndarray, delta: np.ndarray) -> EditResult | None:
+    """Shift the Lab colour of the thing under ``mask`` by ``delta`` (dL, da, db), and of its fringe in part.
+
+    A fringe pixel (within FRINGE_PX outside) is shifted by how much of the thing's colour it carries
+    (between the thing's mean colour and the surround's just past the fringe): otherwise the old colour is
+    left as a thin rim around the new one. Every pixel changed is in the returned mask.
+    """
+    win = window_around(mask, FRINGE_PX + 3)
+    inside, lab = mask[win], ctx.lab[win]
+    outside = cv2.distanceTransform((~inside).astype(np.uint8), cv2.DIST_L2, 3)
+    fringe = (outside > 0) & (outside <= FRINGE_PX)
+    beyond = (outside > FRINGE_PX) & (outside <= FRINGE_PX + 2)
+    thing = lab[inside].mean(axis=0)
+    weight = inside.astype(np.float32)
+    if beyond.any():
+        span = max(float(np.linalg.norm(np.median(lab[beyond], axis=0) - thing)), 1.0)
+        carried = np.clip(1.0 - np.linalg.norm(lab - thing, axis=-1) / span, 0.0, 1.0)
+        weight = np.where(fringe, carried, weight)
+    changed = weight > 0.1
+    if (changed & ctx.blocked[win]).any():
+        return None
+    new = lab + weight[..., None] * delta
+    new[..., 0] = np.clip(new[..., 0], 0, 100)
     out = ctx.image.copy()
-    out[y : y + h, x : x + w][local] = out_rgb[local]
-    win = _window(mask, 3)
-    scores = {"seam": round(seam(ctx.lab[win], rgb_to_lab(out[win]), mask[win]), 4)}
-    return EditResult(out, mask, scores)
+    out[win][changed] = lab_to_rgb(new)[changed]
+    answer = np.zeros_like(mask)
+    answer[win] = changed
+    scores = {"seam": round(seam(lab, rgb_to_lab(out[win]), changed), 4)}
+    return EditResult(out, answer, scores)
 
 
 def _surround_match(ctx: EditContext, ring_local: np.ndarray, sx: int, sy: int, dx: int, dy: int) -> float:
@@ -314,6 +428,9 @@ def duplicate(cand: Candidate, ctx: EditContext) -> EditResult | None:
         return None
     limit = HARD_LIMITS if ctx.relaxed else LIMITS
     H, W = ctx.image.shape[:2]
+    cut = attached(cand.full_mask((H, W)), ctx.edges_near, offsets=CUT_OFFSETS)
+    if cut > limit["attached"]:
+        return None  # a torn piece of something larger, or a thing on its arm: a copy would float
     x, y, _w, _h = cand.segment.bbox
     rgb, alpha = _cutout(ctx.image, cand)
     oh, ow = alpha.shape
@@ -345,7 +462,8 @@ def duplicate(cand: Candidate, ctx: EditContext) -> EditResult | None:
         if ctx.reserved is not None and ctx.reserved[py : py + oh, px : px + ow][footprint_local].any():
             score += RESERVED_PENALTY
         if score < best_score:
-            best, best_score, best_scores = (px, py), score, {"rim": round(rim, 3), "cover": round(cover, 4)}
+            best, best_score = (px, py), score
+            best_scores = {"rim": round(rim, 3), "cover": round(cover, 4), "attached": round(cut, 4)}
     if best is None:
         return None
     out, footprint = _paste(ctx.image, rgb, alpha, *best)
@@ -371,16 +489,18 @@ def resize(cand: Candidate, ctx: EditContext) -> EditResult | None:
     interp = cv2.INTER_CUBIC if grow else cv2.INTER_AREA
     scaled_rgb = cv2.resize(crop, (nw, nh), interpolation=interp)
     scaled_mask = cv2.resize(cand.segment.local_mask.astype(np.float32), (nw, nh), interpolation=cv2.INTER_LINEAR) > 0.5
-    removed = _remove_object(ctx, cand.full_mask((H, W)), cand.segment.area)
+    rgb = cv2.copyMakeBorder(scaled_rgb, 2, 2, 2, 2, cv2.BORDER_REPLICATE)
+    alpha = _soft_alpha(scaled_mask)
+    covered = np.zeros((H, W), bool)
+    covered[ny : ny + alpha.shape[0], nx : nx + alpha.shape[1]] = alpha > 0.5
+    removed = _remove_object(ctx, cand.full_mask((H, W)), cand.segment.area, covered=covered)
     if removed is None:
         return None
-    background, hole, width = removed
-    rgb = cv2.copyMakeBorder(scaled_rgb, 2, 2, 2, 2, cv2.BORDER_REPLICATE)
-    out, footprint = _paste(background, rgb, _soft_alpha(scaled_mask), nx, ny)
-    answer = hole | footprint
+    out, footprint = _paste(removed.image, rgb, alpha, nx, ny)
+    answer = removed.hole | footprint
     if (answer & ctx.blocked).any():
         return None
-    return EditResult(out, answer, _fill_naturalness(ctx, out, hole & ~footprint, width))
+    return EditResult(out, answer, _removal_scores(ctx, out, removed, footprint))
 
 
 def _looks_like_text(cand: Candidate, ctx: EditContext) -> bool:
@@ -394,7 +514,9 @@ def _looks_like_text(cand: Candidate, ctx: EditContext) -> bool:
 
 def flip(cand: Candidate, ctx: EditContext) -> EditResult | None:
     """Mirror a clearly asymmetric, detached thing left-right in place (never text, never upside down)."""
-    if (not ctx.relaxed and not is_detached(cand)) or _looks_like_text(cand, ctx):
+    # A clean outline is enough: the mirrored thing covers most of its hole, and the cut and the fill are
+    # judged only where it does not (the surround there must come away cleanly).
+    if (not ctx.relaxed and cand.cues.closed < MIN_DETACHED_CLOSED) or _looks_like_text(cand, ctx):
         return None
     H, W = ctx.image.shape[:2]
     x, y, w, h = cand.segment.bbox
@@ -408,13 +530,15 @@ def flip(cand: Candidate, ctx: EditContext) -> EditResult | None:
     )
     if de_overlap < 12.0 and changed_shape < 0.25:
         return None  # nearly symmetric: the flip would look unchanged or leave only a smear
-    removed = _remove_object(ctx, cand.full_mask((H, W)), cand.segment.area)
+    alpha = _soft_alpha(mirrored)
+    covered = np.zeros((H, W), bool)
+    covered[y - 2 : y - 2 + alpha.shape[0], x - 2 : x - 2 + alpha.shape[1]] = alpha > 0.5
+    removed = _remove_object(ctx, cand.full_mask((H, W)), cand.segment.area, covered=covered)
     if removed is None:
         return None
-    background, hole, width = removed
     rgb, _ = _cutout(ctx.image, cand)
-    out, footprint = _paste(background, np.flip(rgb, axis=1), _soft_alpha(mirrored), x - 2, y - 2)
-    return EditResult(out, hole | footprint, _fill_naturalness(ctx, out, hole & ~footprint, width))
+    out, footprint = _paste(removed.image, np.flip(rgb, axis=1), alpha, x - 2, y - 2)
+    return EditResult(out, removed.hole | footprint, _removal_scores(ctx, out, removed, footprint))
 
 
 EDITS: dict[str, Callable[[Candidate, EditContext], EditResult | None]] = {

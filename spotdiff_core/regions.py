@@ -29,12 +29,14 @@ MIN_EDGE_SUPPORT = 0.5  # share of the outline on real edges of the picture
 MIN_OBJECT_CONTRAST = 12.0  # dE between the thing and its ring
 MIN_COMPACTNESS = 0.12  # 4 pi A / P**2: ragged, stringy regions are pieces of texture
 MAX_CONTINUED = 0.15  # share of the wider surround in the thing's own colour: more is a fragment of an area
+BUSY_TEXTURE = 12.0  # mean L gradient (per px) of weeds, fur, bark, gravel: far above any painted surface
+MIN_CONTRAST_IN_TEXTURE = 18.0  # a busy patch must stand out this much (dE) from a busy surround to be a thing
 
-# A small thing set in skin is a feature of a face or a body (an eye, a mouth, a nostril, a fingernail) that the
-# frontal-face detector misses on profiles and turned heads: never changed. (Wood and sand look alike in colour;
-# small things set in them are rarely good differences either: knots, grains, pebbles.)
+# A thing set in skin, or mostly skin-toned itself, is a part of a face or a body (an eye, a mouth, a cheek, the top
+# of a head, an ear) that the frontal-face detector misses on profiles and turned heads: never changed. (Wood and
+# sand look alike in colour; things in them are rarely good differences either: knots, grains, pebbles.)
 SKIN_RING_SHARE = 0.5
-SKIN_FEATURE_FRACTION = 0.005
+SKIN_THING_SHARE = 0.5  # a region more skin-toned than this is a part of a body: never a candidate
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,6 +126,15 @@ def _set_in_skin(seg: Segment, lab: np.ndarray, pad: int) -> bool:
     return bool(band.any()) and skin_share(lab[y0:y1, x0:x1][band]) > SKIN_RING_SHARE
 
 
+def _texture_in_texture(cues: ObjectCues) -> bool:
+    """A busy patch in a busy surround, not much unlike it: a clump of weeds, a fold of fur, a knot in bark."""
+    return (
+        cues.inside_texture >= BUSY_TEXTURE
+        and cues.ring_texture >= BUSY_TEXTURE
+        and cues.contrast < MIN_CONTRAST_IN_TEXTURE
+    )
+
+
 def looks_like_object(cues: ObjectCues) -> bool:
     """True when the cues describe a whole thing cut out from its surround, not a patch of an area."""
     return (
@@ -132,6 +143,7 @@ def looks_like_object(cues: ObjectCues) -> bool:
         and cues.contrast >= MIN_OBJECT_CONTRAST
         and cues.compactness >= MIN_COMPACTNESS
         and cues.continued <= MAX_CONTINUED
+        and not _texture_in_texture(cues)
     )
 
 
@@ -202,8 +214,8 @@ def propose_candidates(
             continue
         crop_lab = lab[y0:y1, x0:x1]
         inside_lab, ring_lab = crop_lab[inside], crop_lab[ring]
-        if seg.area / total < SKIN_FEATURE_FRACTION and _set_in_skin(seg, lab, pad):
-            continue
+        if skin_share(inside_lab) > SKIN_THING_SHARE or _set_in_skin(seg, lab, pad):
+            continue  # a part of a face or a body (a cheek, the top of a head, an ear, an eye)
         mean_inside = inside_lab.mean(axis=0)
         if _is_fragment_of_flat_area(inside_lab, ring_lab, mean_inside):
             continue
