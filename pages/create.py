@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 
 import streamlit as st
@@ -28,6 +29,15 @@ ACTION_KEY = "create_action"  # a button asks, the page does it where its progre
 
 def request(action: str, difference_id: int | None = None) -> None:
     st.session_state[ACTION_KEY] = (action, difference_id)
+
+
+FEWER_SEED_KEY = "create_fewer_seed"  # the seed of a puzzle that held fewer: asking for that many with it works
+
+
+def ask_for_fewer(n: int, seed: int) -> None:
+    st.session_state["create_n"] = n
+    st.session_state[FEWER_SEED_KEY] = seed
+    request("generate")
 
 
 def forget_upload(source: str, key: str) -> None:
@@ -168,6 +178,7 @@ def run_action(action: tuple[str, int | None], picture: pictures.Picture | None,
         bar.progress(min(max(fraction, 0.0), 1.0), text=t(f"stage_{stage}"))
 
     started = time.perf_counter()
+    seed = None
     try:
         pipeline = state.cached_pipeline(settings.segmenter, settings.inpainter)
         if kind == "replace" and puzzle is not None:
@@ -188,7 +199,11 @@ def run_action(action: tuple[str, int | None], picture: pictures.Picture | None,
             notice = t("generated_in", n=len(new), seconds=time.perf_counter() - started)
             info = state.puzzle_info()
         elif kind == "generate" and picture is not None:
-            new = pipeline.generate(picture.image, progress=progress, **settings.generate_kwargs())
+            kwargs = settings.generate_kwargs()
+            if kwargs["seed"] is None:  # chosen here, so "make that many instead" can keep it
+                kwargs["seed"] = st.session_state.pop(FEWER_SEED_KEY, None) or secrets.randbits(32)
+            seed = kwargs["seed"]
+            new = pipeline.generate(picture.image, progress=progress, **kwargs)
             notice = t("generated_in", n=len(new), seconds=time.perf_counter() - started)
             info = {"origin": "create", "name": picture.name, "credit": picture.credit}
             if picture.source == "sample":
@@ -198,6 +213,16 @@ def run_action(action: tuple[str, int | None], picture: pictures.Picture | None,
     except SpotDiffError as error:
         bar.empty()
         show_error(error)
+        held = getattr(error, "held", None)
+        if kind == "generate" and held and seed is not None:
+            # The picture holds fewer natural differences than asked: one click asks for that many.
+            st.button(
+                t("fewer_button", n=held),
+                key="create_fewer",
+                icon=":material/exposure_neg_1:",
+                on_click=ask_for_fewer,
+                args=(held, seed),
+            )
         return
     bar.empty()
     state.set_puzzle(new, **info)

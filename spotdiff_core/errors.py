@@ -12,7 +12,15 @@ class InvalidInputError(SpotDiffError, ValueError):
 
 
 class ImageUnsuitableError(SpotDiffError):
-    """The picture is valid but cannot hold the requested puzzle (too small, too plain, too few objects)."""
+    """The picture is valid but cannot hold the requested puzzle (too small, too plain, too few objects).
+
+    ``held``: how many differences it can hold, when that is known and more than none (asking for that
+    many with the same seed and settings works).
+    """
+
+    def __init__(self, message: str, *, held: int | None = None):
+        super().__init__(message)
+        self.held = held
 
 
 class BackendUnavailableError(SpotDiffError):

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from . import limits
-from .errors import InvalidInputError, SpotDiffError
+from .errors import ImageUnsuitableError, InvalidInputError, SpotDiffError
 from .puzzle import Puzzle
 
 # --- sheet layout (pixels) ------------------------------------------------------
@@ -413,8 +413,9 @@ def make_gallery(
     """Make a puzzle for every picture and difficulty and write a reviewable gallery to ``out``.
 
     Writes ``NAME-DIFFICULTY-sheet.png`` (:func:`contact_sheet`), ``NAME-DIFFICULTY-alone.png``
-    (:func:`alone_picture`), ``manifest.json`` and ``index.md``. A picture that cannot hold the
-    puzzle (any :class:`SpotDiffError` from generation) is recorded with its message and skipped; any
+    (:func:`alone_picture`), ``manifest.json`` and ``index.md``. A picture that holds fewer differences
+    than asked gets that many (``held`` in its entry), as the app offers; one that cannot hold the
+    puzzle at all (any other :class:`SpotDiffError` from generation) is recorded with its message and skipped; any
     other exception (an engine bug) is recorded too, with ``crashed`` true and its traceback.
     The manifest and index are rewritten after every sheet, so a stopped run keeps what it made.
 
@@ -469,13 +470,23 @@ def make_gallery(
                 "alone": None,
                 "crashed": False,
                 "warnings": [],
+                "held": None,
                 "differences": [],
             }
             started = time.perf_counter()
             try:
-                puzzle = pipeline.generate(
-                    picture.image, n_differences=n_differences, difficulty=difficulty, seed=seed, max_side=max_side
-                )
+                try:
+                    puzzle = pipeline.generate(
+                        picture.image, n_differences=n_differences, difficulty=difficulty, seed=seed, max_side=max_side
+                    )
+                except ImageUnsuitableError as exc:
+                    if not exc.held:
+                        raise
+                    # What a person gets who takes the app's offer to make that many instead.
+                    entry["held"] = exc.held
+                    puzzle = pipeline.generate(
+                        picture.image, n_differences=exc.held, difficulty=difficulty, seed=seed, max_side=max_side
+                    )
             except SpotDiffError as exc:
                 entry["seconds"] = round(time.perf_counter() - started, 2)
                 entry["error"] = str(exc)
@@ -518,7 +529,8 @@ def _write_outputs(out: Path, manifest: dict[str, Any]) -> None:
         elif entry["error"]:
             lines.append(f"{number}. {label}: not made: {entry['error']}")
         else:
-            lines.append(f"{number}. {label}: [sheet]({entry['sheet']}), [alone]({entry['alone']})")
+            held = f" (holds only {entry['held']} of {settings['n_differences']})" if entry.get("held") else ""
+            lines.append(f"{number}. {label}{held}: [sheet]({entry['sheet']}), [alone]({entry['alone']})")
     (out / "index.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -605,7 +617,8 @@ def report_line(entry: dict[str, Any]) -> str:
         return f"{head}: CRASHED ({entry['seconds']:.1f} s): {entry['error']} (traceback in manifest.json)"
     if entry["error"]:
         return f"{head}: not made ({entry['seconds']:.1f} s): {entry['error']}"
-    return f"{head}: {len(entry['differences'])} differences in {entry['seconds']:.1f} s -> {entry['sheet']}"
+    held = f" (holds only {entry['held']})" if entry.get("held") else ""
+    return f"{head}: {len(entry['differences'])} differences{held} in {entry['seconds']:.1f} s -> {entry['sheet']}"
 
 
 def run_gallery(args: argparse.Namespace) -> int:

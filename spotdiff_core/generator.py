@@ -461,11 +461,13 @@ class Pipeline:
                         if not relaxed and not cand.is_object:
                             continue
                         deadline.check()
+                        usable = False
                         for k in kinds:
                             ran, attempt = self._attempt(k, cand, ctx, analysis)
                             tries += ran
                             if attempt is None:
                                 continue
+                            usable = True
                             if attempt.natural:
                                 accepted = attempt
                                 break
@@ -474,7 +476,7 @@ class Pipeline:
                         if accepted is not None:
                             exhausted.add(index)
                             break
-                        if limit is None and relaxed:
+                        if limit is None and relaxed and not usable:
                             exhausted.add(index)  # no kind fits it now, and none will once more answers exist
                     remaining = [c for i, c in enumerate(remaining) if i not in exhausted]
                     if accepted is not None:
@@ -495,7 +497,8 @@ class Pipeline:
                 raise ImageUnsuitableError(
                     f"This picture can hold only {held} of the {len(keep) + len(ids)} differences asked for "
                     f"(difficulty {settings.difficulty}, kinds {', '.join(settings.kinds)}); ask for {held} or fewer, "
-                    "allow more kinds of change, or use a picture with more separate objects."
+                    "allow more kinds of change, or use a picture with more separate objects.",
+                    held=held,
                 )
             mask, window = accepted.mask, accepted.window
             modified[mask] = accepted.image[mask]

@@ -59,10 +59,18 @@ def held_from_message(message: str, asked: int) -> int:
 @pytest.mark.parametrize("difficulty", limits.DIFFICULTIES)
 @pytest.mark.parametrize("name", PICTURES)
 def test_every_guarantee_holds(name, difficulty, print_safe):
-    puzzle = generate_puzzle(
-        picture(name), n_differences=5, difficulty=difficulty, seed=11, print_safe=print_safe, max_side=WORKING_SIDE
-    )
-    assert guarantee_violations(puzzle, n_differences=5, print_safe=print_safe) == []
+    settings = dict(difficulty=difficulty, seed=11, print_safe=print_safe, max_side=WORKING_SIDE)
+    n = 5
+    try:
+        puzzle = generate_puzzle(picture(name), n_differences=n, **settings)
+    except ImageUnsuitableError as error:
+        # A photo may hold fewer than 5 changes that are not damage (rocket: 4 at easy and print-safe, where
+        # every change must also darken or lighten); then it says how many, and that many is made.
+        assert name != "drawing", error
+        n = held_from_message(str(error), 5)
+        assert n >= 3, error
+        puzzle = generate_puzzle(picture(name), n_differences=n, **settings)
+    assert guarantee_violations(puzzle, n_differences=n, print_safe=print_safe) == []
     assert puzzle.settings["difficulty"] == difficulty
     assert puzzle.settings["print_safe"] is print_safe
     if print_safe:
