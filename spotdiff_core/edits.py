@@ -424,7 +424,8 @@ def duplicate(cand: Candidate, ctx: EditContext) -> EditResult | None:
     """Copy a whole, detached thing to another spot of the same surface, in the same band of the scene."""
     if cand.area_fraction > MAX_DUPLICATE_FRACTION:
         return None
-    if not ctx.relaxed and (not is_detached(cand) or cand.cues.compactness < 0.2):
+    # Detached in both tiers: a copy of a piece of something larger floats where it lands (a torn fragment).
+    if not is_detached(cand) or (not ctx.relaxed and cand.cues.compactness < 0.2):
         return None
     limit = HARD_LIMITS if ctx.relaxed else LIMITS
     H, W = ctx.image.shape[:2]

@@ -24,7 +24,7 @@ from .loading import as_rgb_image, resize_to_max_side, validate_max_side
 from .metrics import failed_guarantee, measure_change, spectral_residual_saliency
 from .naturalness import LIMITS, verdict
 from .objectness import picture_edges
-from .protect import eye_pair_mask, face_mask, find_faces
+from .protect import eye_pair_mask, face_mask, find_faces, head_mask
 from .puzzle import Difference, Puzzle, bbox_of, center_of
 from .regions import Candidate, propose_candidates
 from .segmenters import SEGMENTERS
@@ -286,7 +286,7 @@ class Pipeline:
         gradient = _gradient(lab)
         segments = self.segmenter.segment(image)
         faces = find_faces(image)
-        protected = face_mask(image.shape[:2], faces) | eye_pair_mask(segments, lab)
+        protected = face_mask(image.shape[:2], faces) | eye_pair_mask(segments, lab) | head_mask(lab)
         lab_smooth = cv2.GaussianBlur(lab, (0, 0), 1.0)
         edges_near = picture_edges(lab)
         candidates = propose_candidates(

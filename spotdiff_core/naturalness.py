@@ -231,18 +231,20 @@ def _ellipse(radius: int) -> np.ndarray:
 
 def window_around(mask: np.ndarray, pad: int) -> tuple[slice, slice]:
     """The (rows, cols) slices of a (non-empty) mask's bounding box, padded by ``pad`` px within the picture."""
-    ys, xs = np.nonzero(mask)
+    x, y, w, h = cv2.boundingRect(np.ascontiguousarray(mask).view(np.uint8))  # far faster than np.nonzero
     H, W = mask.shape
-    return (
-        slice(max(0, ys.min() - pad), min(H, ys.max() + 1 + pad)),
-        slice(max(0, xs.min() - pad), min(W, xs.max() + 1 + pad)),
-    )
+    return slice(max(0, y - pad), min(H, y + h + pad)), slice(max(0, x - pad), min(W, x + w + pad))
 
 
 def ring_of(mask: np.ndarray, width: int) -> np.ndarray:
-    """(h, w) bool: the band of ``width`` px around a mask, outside it."""
-    distance = cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, 3)
-    return (distance > 0) & (distance <= width)
+    """(h, w) bool: the band of ``width`` px around a mask, outside it (measured in a window around it)."""
+    ring = np.zeros(mask.shape, bool)
+    if not mask.any():
+        return ring
+    win = window_around(mask, width + 1)
+    distance = cv2.distanceTransform((~mask[win]).astype(np.uint8), cv2.DIST_L2, 3)
+    ring[win] = (distance > 0) & (distance <= width)
+    return ring
 
 
 def fill_scores(

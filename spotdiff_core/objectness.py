@@ -25,12 +25,18 @@ def _hue_chroma(lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.degrees(np.arctan2(lab[:, 2], lab[:, 1])) % 360, np.hypot(lab[:, 1], lab[:, 2])
 
 
+def skin_pixels(lab: np.ndarray) -> np.ndarray:
+    """Which Lab colours (..., 3) are skin-toned (also fur, wood and sand: warm, moderate chroma), as bool."""
+    hue = np.degrees(np.arctan2(lab[..., 2], lab[..., 1])) % 360
+    chroma = np.hypot(lab[..., 1], lab[..., 2])
+    return (lab[..., 0] > 25) & (chroma > 8) & (chroma < 50) & (hue > 15) & (hue < 80)
+
+
 def skin_share(lab: np.ndarray) -> float:
-    """Share of these (N, 3) Lab colours that are skin-toned (also fur, wood and sand: warm, moderate chroma)."""
+    """Share of these (N, 3) Lab colours that are skin-toned (see :func:`skin_pixels`)."""
     if len(lab) == 0:
         return 0.0
-    hue, chroma = _hue_chroma(lab)
-    return float(((lab[:, 0] > 25) & (chroma > 8) & (chroma < 50) & (hue > 15) & (hue < 80)).mean())
+    return float(skin_pixels(lab).mean())
 
 
 def foliage_share(lab: np.ndarray) -> float:

@@ -1,4 +1,4 @@
-"""Protected areas: faces found by scikit-image's LBP frontal-face cascade, never touched by any change."""
+"""Protected areas, never touched by any change: faces (scikit-image's LBP frontal cascade), pairs of eyes, heads (round skin blobs)."""
 
 from __future__ import annotations
 
@@ -64,6 +64,53 @@ def face_mask(shape: tuple[int, int], faces: list[tuple[int, int, int, int]]) ->
         axes = (round(w * (0.5 + FACE_MARGIN)), round(h * (0.6 + FACE_MARGIN)))
         cv2.ellipse(mask, centre, axes, 0, 0, 360, 1, -1)
     return mask.astype(bool)
+
+
+HEAD_SIDE = 256  # skin blobs are looked for on a copy this size on its long side
+HEAD_AREA = (0.002, 0.08)  # share of the picture a head (with neck, or a bald one) covers
+HEAD_MIN_SOLIDITY = 0.7  # area / convex hull area: heads are round, arms and legs and table edges are not
+HEAD_MAX_ELONGATION = 2.2  # long side / short side of the blob's tightest box: heads are roundish
+HEAD_MARGIN = 0.2  # the protected hull is grown by this share of the blob's size
+
+
+def head_mask(lab: np.ndarray) -> np.ndarray:
+    """(H, W) bool: compact skin-toned blobs (heads in profile, bald heads, turned faces) and a margin.
+
+    The frontal cascade misses turned heads; a mouth or a cheek changed on one is the worst difference a
+    puzzle can have. A round patch of skin of a head's size is protected whatever its pose. Fur and wood
+    share skin's colours, so a cat's head or a round wooden knob may be protected too: only more than needed.
+    """
+    from .objectness import skin_pixels
+
+    h, w = lab.shape[:2]
+    factor = min(1.0, HEAD_SIDE / max(h, w))
+    small = cv2.resize(lab, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
+    skin = skin_pixels(small).astype(np.uint8)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+    skin = cv2.morphologyEx(cv2.morphologyEx(skin, cv2.MORPH_OPEN, kernel), cv2.MORPH_CLOSE, kernel)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
+    small_mask = np.zeros(skin.shape, np.uint8)
+    total = skin.size
+    for i in range(1, count):
+        area = stats[i, cv2.CC_STAT_AREA]
+        if not HEAD_AREA[0] <= area / total <= HEAD_AREA[1]:
+            continue
+        points = cv2.findNonZero((labels == i).astype(np.uint8))
+        hull = cv2.convexHull(points)
+        if area / max(cv2.contourArea(hull), 1.0) < HEAD_MIN_SOLIDITY:
+            continue
+        (_, _), (side_a, side_b), _ = cv2.minAreaRect(points)
+        if max(side_a, side_b) > HEAD_MAX_ELONGATION * max(1.0, min(side_a, side_b)):
+            continue  # a bar (an arm, a table edge, a plank), not a head
+        cv2.fillConvexPoly(small_mask, hull, 1)
+        grow = max(1, round(HEAD_MARGIN * np.sqrt(area)))
+        small_mask = np.maximum(
+            small_mask,
+            cv2.dilate(
+                (labels == i).astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2)
+            ),
+        )
+    return cv2.resize(small_mask, (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
 
 
 EYE_MAX_FRACTION = 0.0025  # an eye covers at most this share of the picture

@@ -60,3 +60,17 @@ def test_the_astronauts_face_is_found_and_never_changed():
         for d in puzzle.differences:
             assert not (d.mask & analysis.protected).any(), f"seed {seed}: difference {d.id} touches a face"
         assert np.array_equal(puzzle.modified[analysis.protected], image[analysis.protected])
+
+
+def test_a_round_patch_of_skin_is_protected_as_a_head_whatever_its_pose():
+    # A bald head in profile: no eyes to pair, no frontal face for the cascade; a round skin-toned blob.
+    from spotdiff_core.color import rgb_to_lab
+    from spotdiff_core.protect import head_mask
+
+    image = np.full((300, 400, 3), (40, 40, 50), np.uint8)  # a dark suit or background
+    cv2.ellipse(image, (200, 140), (40, 52), 0, 0, 360, (205, 150, 120), -1)  # the head
+    cv2.rectangle(image, (20, 250), (380, 262), (205, 150, 120), -1)  # a long skin-toned bar: not a head
+    mask = head_mask(rgb_to_lab(image))
+    assert mask[140, 200] and mask[140, 245] and mask[85, 200], "the head and a margin around it"
+    assert not mask[256, 60:340].any(), "a long bar of the same colour is no head"
+    assert mask.mean() < 0.12
