@@ -219,8 +219,9 @@ def _remove_object(
     """
     # The hole reaches past the thing's halo as far as needed (up to MAX_EXTRA_HALO px) for its edge to run
     # on plain surround: a drawn outline stroke or a soft shadow goes with the thing. A thing crossed by
-    # others on a plain surround (an arm, a stem, rays) is refused before the costly fill; one set in
-    # texture or a pattern is filled and judged by whether the fill continues it (``dangling``).
+    # others on a plain surround (an arm, a stem, rays) is refused before the costly fill. One set in
+    # texture or a pattern is lifted out only in the fallback tier (a blind review found no fill there a
+    # person would not spot): cloned from beside the hole, and judged by whether crossing edges go on.
     halo = _halo(area)
     lines = cut_lines(mask, ctx.edges_near, tuple(range(halo + 1, halo + MAX_EXTRA_HALO + 2)), covered=covered)
     extra = next((i for i, line in enumerate(lines) if line.clean), None)
@@ -228,6 +229,8 @@ def _remove_object(
     if extra is not None:
         cut = lines[extra].score
     elif all(line.textured for line in lines):
+        if not ctx.relaxed:
+            return None  # in texture: no fill a person would not spot (blind review: none usable); fallback only
         extra = 0
     else:
         extra = int(np.argmin([line.score for line in lines]))
@@ -313,12 +316,20 @@ def _is_part_of_large_surface(colour: np.ndarray, cand: Candidate, ctx: EditCont
 MAX_NEUTRAL_SPREAD = 6.0  # dE inside a grey, white or black thing that may be painted: matte, not shiny
 GARISH_HUES = (100.0, 140.0)  # Lab hue of lime and chartreuse, which few painted things are
 GARISH_CHROMA = 30.0
+NEON_HUES = (140.0, 250.0)  # green to cyan: light and strong, they glow like a highlighter
+NEON_LIGHTNESS = 75.0
+NEON_CHROMA = 35.0
+MAX_PAINTED_LIGHTNESS = 85.0  # a white thing (a cloud, paper, snow, a highlight) is not given a colour
 
 
-def is_garish(a: float, b: float) -> bool:
-    """True for a strong lime or chartreuse (a, b): the neon a hue turn makes of yellow or green things."""
+def is_garish(a: float, b: float, lightness: float = 50.0) -> bool:
+    """True for a colour few painted things have: strong lime or chartreuse (the neon a hue turn makes of
+    yellow or green things), or a light, strong green or cyan (a yellow sun turned neon cyan)."""
     hue = float(np.degrees(np.arctan2(b, a)) % 360)
-    return bool(np.hypot(a, b) > GARISH_CHROMA and GARISH_HUES[0] < hue < GARISH_HUES[1])
+    chroma = float(np.hypot(a, b))
+    if chroma > GARISH_CHROMA and GARISH_HUES[0] < hue < GARISH_HUES[1]:
+        return True
+    return bool(lightness > NEON_LIGHTNESS and chroma > NEON_CHROMA and NEON_HUES[0] <= hue < NEON_HUES[1])
 
 
 # Hues (Lab degrees) of common paints, dyes and plastics, for giving a grey, white or black thing a colour.
@@ -358,14 +369,15 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
         for theta in (first * turn, -first * turn):
             new_a = mean_a * np.cos(theta) - mean_b * np.sin(theta)
             new_b = mean_a * np.sin(theta) + mean_b * np.cos(theta)
-            if not is_garish(new_a, new_b):
+            if not is_garish(new_a, new_b, lightness):
                 break
         else:
             return None  # both ways lead to a colour no such thing is painted (lime)
     else:
-        if cues.inside_spread > MAX_NEUTRAL_SPREAD or cues.closed < 0.7:
+        if cues.inside_spread > MAX_NEUTRAL_SPREAD or cues.closed < 0.7 or lightness > MAX_PAINTED_LIGHTNESS:
             # A shiny grey thing (metal, glass, a highlight) looks tinted, not painted; grey stone, asphalt or
-            # shadow without a clear outline becomes a neon patch: refused in the fallback tier too.
+            # shadow without a clear outline becomes a neon patch; a white cloud turned mint is a giveaway:
+            # refused in the fallback tier too.
             return None
         # A neutral thing: a moderate colour (strong for easy, gentle for hard), never neon.
         new_chroma = float(np.clip(0.9 * target, 14.0, 34.0))

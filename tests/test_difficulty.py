@@ -65,12 +65,10 @@ def test_the_levels_are_clearly_apart_over_all_pictures(puzzles):
     assert conspicuity["easy"] - conspicuity["hard"] > 0.1, conspicuity
 
 
-def test_easy_differences_sit_in_more_salient_places_on_photos(puzzles):
-    # Photos only: on a flat drawing the spectral-residual saliency is highest on the smallest shapes (apples,
-    # flowers), which are hard differences; easy ones there are larger shapes, lower in mean saliency.
-    easy = _mean(puzzles, PHOTOS, "easy", "saliency")
-    hard = _mean(puzzles, PHOTOS, "hard", "saliency")
-    assert easy > hard
+# Mean spectral-residual saliency is not compared on its own: it peaks on the smallest details (apples, flowers,
+# rivets), which are the hard differences, so "easy is larger" and "easy is more salient" pull apart once only
+# whole, cleanly cut things are used. It counts in conspicuity (size, contrast and saliency together), which is
+# compared above on photos and drawings.
 
 
 def _conspicuity(area_fraction: float, contrast: float, saliency: float) -> float:
