@@ -219,7 +219,7 @@ def run_action(action: tuple[str, int | None], picture: pictures.Picture | None,
             st.button(
                 t("fewer_button", n=held),
                 key="create_fewer",
-                icon=":material/exposure_neg_1:",
+                icon=":material/auto_awesome:",
                 on_click=ask_for_fewer,
                 args=(held, seed),
             )

@@ -319,7 +319,6 @@ GARISH_CHROMA = 30.0
 NEON_HUES = (140.0, 250.0)  # green to cyan: light and strong, they glow like a highlighter
 NEON_LIGHTNESS = 75.0
 NEON_CHROMA = 35.0
-MAX_PAINTED_LIGHTNESS = 85.0  # a white thing (a cloud, paper, snow, a highlight) is not given a colour
 
 
 def is_garish(a: float, b: float, lightness: float = 50.0) -> bool:
@@ -374,10 +373,10 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
         else:
             return None  # both ways lead to a colour no such thing is painted (lime)
     else:
-        if cues.inside_spread > MAX_NEUTRAL_SPREAD or cues.closed < 0.7 or lightness > MAX_PAINTED_LIGHTNESS:
+        if cues.inside_spread > MAX_NEUTRAL_SPREAD or cues.closed < 0.7:
             # A shiny grey thing (metal, glass, a highlight) looks tinted, not painted; grey stone, asphalt or
-            # shadow without a clear outline becomes a neon patch; a white cloud turned mint is a giveaway:
-            # refused in the fallback tier too.
+            # shadow without a clear outline becomes a neon patch: refused in the fallback tier too. (White
+            # things keep their colour change: a recolour must show on grey, white and black things alike.)
             return None
         # A neutral thing: a moderate colour (strong for easy, gentle for hard), never neon.
         new_chroma = float(np.clip(0.9 * target, 14.0, 34.0))

@@ -305,10 +305,3 @@ def test_no_clone_when_nothing_beside_the_hole_matches_its_surround():
 )
 def test_a_light_strong_green_or_cyan_glows_like_neon(a, b, lightness, garish):
     assert is_garish(a, b, lightness) == garish
-
-
-def test_a_white_thing_is_not_painted():
-    image, cloud = plain_with_ball((248, 248, 250))
-    image[:] = (120, 170, 230)  # sky
-    image[cloud] = (248, 248, 250)
-    assert recolor(candidate_of(image, cloud), context(image)) is None
