@@ -23,6 +23,7 @@ from .naturalness import (
     attached,
     cut_lines,
     dangling,
+    disk,
     fill_scores,
     ring_of,
     seam,
@@ -125,12 +126,8 @@ class EditResult:
 # --- small helpers -----------------------------------------------------------------
 
 
-def _disk(radius: int) -> np.ndarray:
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-
-
 def _grow(mask: np.ndarray, radius: int) -> np.ndarray:
-    return cv2.dilate(mask.astype(np.uint8), _disk(radius)).astype(bool) if radius > 0 else mask.copy()
+    return cv2.dilate(mask.astype(np.uint8), disk(radius)).astype(bool) if radius > 0 else mask.copy()
 
 
 def _halo(area: int) -> int:

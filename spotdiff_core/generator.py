@@ -22,7 +22,7 @@ from .inpainters import INPAINTERS
 from .inpainters.base import Inpainter
 from .loading import as_rgb_image, resize_to_max_side, validate_max_side
 from .metrics import failed_guarantee, measure_change, spectral_residual_saliency
-from .naturalness import LIMITS, verdict
+from .naturalness import LIMITS, disk, verdict
 from .objectness import picture_edges
 from .protect import eye_pair_mask, face_mask, find_faces, head_mask
 from .puzzle import Difference, Puzzle, bbox_of, center_of
@@ -186,8 +186,7 @@ def _gradient(lab: np.ndarray) -> np.ndarray:
 
 
 def _grow(mask: np.ndarray, radius: int) -> np.ndarray:
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    return cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
+    return cv2.dilate(mask.astype(np.uint8), disk(radius)).astype(bool)
 
 
 def _union(candidates: Sequence[Candidate], shape: tuple[int, int]) -> np.ndarray:

@@ -209,7 +209,7 @@ def dangling(
     # Edges of the changed picture 4 px or more inside the hole: a seam along the hole's own border (which
     # ``seam`` judges) reaches only 3 px in, and must not count as the crossing edges going on.
     inner = edges_after & (depth > 3) & (depth <= 3 + CONTINUE_DEPTH) & seen
-    continued = cv2.dilate(inner.astype(np.uint8), _ellipse(6)).astype(bool)
+    continued = cv2.dilate(inner.astype(np.uint8), disk(6)).astype(bool)
     grown = cv2.dilate(hole.astype(np.uint8), np.ones((3, 3), np.uint8))
     contours, _ = cv2.findContours(grown, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     dead_share, runs, total = 0, 0, 0
@@ -225,7 +225,8 @@ def dangling(
     return round(min(1.0, max(dead_share / total, CROSSING_WEIGHT * runs)), 4)
 
 
-def _ellipse(radius: int) -> np.ndarray:
+def disk(radius: int) -> np.ndarray:
+    """The round structuring element of ``radius`` px (for dilating and eroding masks)."""
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
+from .naturalness import disk
 from .segmenters.base import Segment
 
 OUTLINE_STEP = 3  # px: the outline is judged by colours this far inside and outside it
@@ -91,10 +92,6 @@ class ObjectCues:
         return {k: round(float(v), 4) for k, v in asdict(self).items()}
 
 
-def _disk(radius: int) -> np.ndarray:
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-
-
 def ring_radius(area: int) -> int:
     """Width in px of the ring that stands for an object's immediate surroundings."""
     return int(max(3, round(0.25 * np.sqrt(area))))
@@ -153,7 +150,7 @@ def measure_cues(
     mean_in, mean_ring = inside_lab.mean(axis=0), ring_lab.mean(axis=0)
     inside_spread = float(np.linalg.norm(inside_lab - mean_in, axis=1).mean())
     ring_purity = float((np.linalg.norm(ring_lab - np.median(ring_lab, axis=0), axis=1) < PURE_DELTA_E).mean())
-    core = cv2.erode(inside, _disk(2)).astype(bool)
+    core = cv2.erode(inside, disk(2)).astype(bool)
     inside_texture = float(grad[core].mean()) / 4.0 if core.any() else 0.0  # Sobel gain 4: per px of L
     if wide.any():
         close = np.linalg.norm(lab[wide] - mean_in, axis=1) < max(8.0, inside_spread)
@@ -200,7 +197,7 @@ def picture_edges(lab: np.ndarray) -> np.ndarray:
     edges = cv2.Canny(lightness, 40, 100)
     chroma = np.clip(np.hypot(lab[..., 1], lab[..., 2]) * 2.0, 0, 255).astype(np.uint8)
     edges |= cv2.Canny(chroma, 60, 140)
-    return cv2.dilate(edges, _disk(EDGE_REACH)).astype(bool)
+    return cv2.dilate(edges, disk(EDGE_REACH)).astype(bool)
 
 
 SNAP_REACH = 3  # px: how far an outline may move to meet the picture's own colour boundary
@@ -238,10 +235,10 @@ def snap_to_colours(segment: Segment, lab_smooth: np.ndarray) -> Segment:
     mask[y - y0 : y - y0 + h, x - x0 : x - x0 + w] = local
 
     def grown(radius: int) -> np.ndarray:
-        return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2)).astype(bool)
+        return cv2.dilate(mask, disk(radius)).astype(bool)
 
     # Sure inside: one pixel clear of the band, so colours blurred across the edge are not taken as the thing's.
-    core = cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 3,) * 2)).astype(bool)
+    core = cv2.erode(mask, disk(r + 1)).astype(bool)
     near = grown(r)
     outside = grown(2 * r + 2) & ~grown(r + 2)  # sure outside: clear of the band, where the edge itself may blur
     band = near & ~core

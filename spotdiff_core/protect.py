@@ -8,6 +8,8 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from .naturalness import disk
+
 FACE_SIDE = 448  # the detector runs on a copy this size on its long side (0.15 to 0.3 s here)
 FACE_MIN_PX = 18  # smallest face looked for, in pixels of that copy
 FACE_MARGIN = 0.9  # the protected ellipse reaches this share of the face box past each side (hair, ears, chin)
@@ -86,7 +88,7 @@ def head_mask(lab: np.ndarray) -> np.ndarray:
     factor = min(1.0, HEAD_SIDE / max(h, w))
     small = cv2.resize(lab, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
     skin = skin_pixels(small).astype(np.uint8)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+    kernel = disk(2)
     skin = cv2.morphologyEx(cv2.morphologyEx(skin, cv2.MORPH_OPEN, kernel), cv2.MORPH_CLOSE, kernel)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
     small_mask = np.zeros(skin.shape, np.uint8)
@@ -106,9 +108,7 @@ def head_mask(lab: np.ndarray) -> np.ndarray:
         grow = max(1, round(HEAD_MARGIN * np.sqrt(area)))
         small_mask = np.maximum(
             small_mask,
-            cv2.dilate(
-                (labels == i).astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2)
-            ),
+            cv2.dilate((labels == i).astype(np.uint8), disk(grow)),
         )
     return cv2.resize(small_mask, (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
 

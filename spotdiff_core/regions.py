@@ -9,6 +9,7 @@ import numpy as np
 
 from . import limits
 from .metrics import conspicuity
+from .naturalness import disk
 from .objectness import ObjectCues, measure_cues, skin_share, snap_to_colours
 from .segmenters.base import Segment
 
@@ -208,7 +209,7 @@ def propose_candidates(
         x0, y0, x1, y1 = max(0, x - pad), max(0, y - pad), min(w, x + sw + pad), min(h, y + sh + pad)
         inside = np.zeros((y1 - y0, x1 - x0), bool)
         inside[y - y0 : y - y0 + sh, x - x0 : x - x0 + sw] = seg.local_mask
-        grown = cv2.dilate(inside.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * pad + 1,) * 2))
+        grown = cv2.dilate(inside.astype(np.uint8), disk(pad))
         ring = grown.astype(bool) & ~inside
         if not ring.any():
             continue
