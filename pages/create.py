@@ -200,8 +200,9 @@ def run_action(action: tuple[str, int | None], picture: pictures.Picture | None,
             info = state.puzzle_info()
         elif kind == "generate" and picture is not None:
             kwargs = settings.generate_kwargs()
+            remembered = st.session_state.pop(FEWER_SEED_KEY, None)  # used once, whatever the seed box says
             if kwargs["seed"] is None:  # chosen here, so "make that many instead" can keep it
-                kwargs["seed"] = st.session_state.pop(FEWER_SEED_KEY, None) or secrets.randbits(32)
+                kwargs["seed"] = remembered if remembered is not None else secrets.randbits(32)
             seed = kwargs["seed"]
             new = pipeline.generate(picture.image, progress=progress, **kwargs)
             notice = t("generated_in", n=len(new), seconds=time.perf_counter() - started)

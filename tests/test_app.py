@@ -205,6 +205,8 @@ def test_a_picture_that_holds_fewer_offers_to_make_that_many(lang):
     assert not at.exception and not at.error, [e.value for e in at.error]
     puzzle = at.session_state["puzzle"]
     assert len(puzzle) == held and at.slider(key="create_n").value == held
+    assert puzzle.seed == 1
+    assert "create_fewer_seed" not in at.session_state, "the offer's seed is used once, not for a later puzzle"
 
 
 def test_generate_in_japanese():
