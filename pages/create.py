@@ -16,6 +16,7 @@ from spotdiff_app.settings import CreateSettings, parse_seed
 from spotdiff_app.widgets import (
     PERSIST,
     difficulty_control,
+    fill_weak_toggle,
     n_differences_slider,
     print_safe_toggle,
     working_size_slider,
@@ -36,6 +37,12 @@ FEWER_SEED_KEY = "create_fewer_seed"  # the seed of a puzzle that held fewer: as
 
 def ask_for_fewer(n: int, seed: int) -> None:
     st.session_state["create_n"] = n
+    st.session_state[FEWER_SEED_KEY] = seed
+    request("generate")
+
+
+def ask_to_fill_up(seed: int) -> None:
+    st.session_state["create_fill_weak"] = True
     st.session_state[FEWER_SEED_KEY] = seed
     request("generate")
 
@@ -135,6 +142,7 @@ def read_settings() -> CreateSettings | None:
         persist_state=PERSIST,
     )
     print_safe = print_safe_toggle("create_print_safe")
+    fill_weak = fill_weak_toggle("create_fill_weak")
     with st.expander(t("advanced_label")):
         seed_text = st.text_input(
             t("seed_label"),
@@ -161,6 +169,7 @@ def read_settings() -> CreateSettings | None:
         difficulty=difficulty,
         kinds=tuple(kinds),
         print_safe=print_safe,
+        fill_weak=fill_weak,
         seed=seed,
         segmenter=segmenter,
         inpainter=inpainter,
@@ -194,6 +203,7 @@ def run_action(action: tuple[str, int | None], picture: pictures.Picture | None,
                 kinds=stored.get("kinds") or settings.kinds,
                 print_safe=bool(stored.get("print_safe", settings.print_safe)),
                 max_side=max(puzzle.shape),
+                fill_weak=stored.get("fill_weak") is True,
                 progress=progress,
             )
             notice = t("generated_in", n=len(new), seconds=time.perf_counter() - started)
@@ -215,15 +225,25 @@ def run_action(action: tuple[str, int | None], picture: pictures.Picture | None,
         bar.empty()
         show_error(error)
         held = getattr(error, "held", None)
-        if kind == "generate" and held and seed is not None:
-            # The picture holds fewer natural differences than asked: one click asks for that many.
-            st.button(
-                t("fewer_button", n=held),
-                key="create_fewer",
-                icon=":material/auto_awesome:",
-                on_click=ask_for_fewer,
-                args=(held, seed),
-            )
+        if kind == "generate" and held is not None and seed is not None:
+            # The picture holds fewer natural differences than asked: one click asks for that many, or
+            # (when it was not already allowed) for the number asked with weaker changes making it up.
+            if held:
+                st.button(
+                    t("fewer_button", n=held),
+                    key="create_fewer",
+                    icon=":material/auto_awesome:",
+                    on_click=ask_for_fewer,
+                    args=(held, seed),
+                )
+            if not settings.fill_weak:
+                st.button(
+                    t("fill_up_button", n=settings.n_differences),
+                    key="create_fill_up",
+                    icon=":material/playlist_add:",
+                    on_click=ask_to_fill_up,
+                    args=(seed,),
+                )
         return
     bar.empty()
     state.set_puzzle(new, **info)

@@ -15,6 +15,7 @@ from spotdiff_app.settings import parse_seed
 from spotdiff_app.widgets import (
     PERSIST,
     difficulty_control,
+    fill_weak_toggle,
     n_differences_slider,
     print_safe_toggle,
     working_size_slider,
@@ -99,6 +100,7 @@ def generation_settings(any_picture: bool) -> dict | None:
         n_differences = n_differences_slider("ws_n")
         difficulty = difficulty_control("ws_difficulty")
         print_safe = print_safe_toggle("ws_print_safe")
+        fill_weak = fill_weak_toggle("ws_fill_weak")
         max_side = working_size_slider("ws_max_side")
         seed_text = st.text_input(
             t("seed_label"), placeholder=t("seed_placeholder"), help=t("ws_seed_help"), key="ws_seed"
@@ -112,6 +114,7 @@ def generation_settings(any_picture: bool) -> dict | None:
         "n_differences": n_differences,
         "difficulty": difficulty,
         "print_safe": print_safe,
+        "fill_weak": fill_weak,
         "max_side": max_side,
         "seed": seed,
     }

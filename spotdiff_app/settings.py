@@ -25,6 +25,7 @@ class CreateSettings:
     segmenter: str = "auto"
     inpainter: str = "auto"
     max_side: int = limits.DEFAULT_MAX_SIDE
+    fill_weak: bool = False
 
     def generate_kwargs(self) -> dict:
         """Keyword arguments for Pipeline.generate."""
@@ -35,6 +36,7 @@ class CreateSettings:
             "print_safe": self.print_safe,
             "seed": self.seed,
             "max_side": self.max_side,
+            "fill_weak": self.fill_weak,
         }
 
 

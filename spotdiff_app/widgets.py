@@ -40,6 +40,10 @@ def print_safe_toggle(key: str) -> bool:
     return st.toggle(t("print_safe_label"), help=t("print_safe_help"), key=key, persist_state=PERSIST)
 
 
+def fill_weak_toggle(key: str) -> bool:
+    return st.toggle(t("fill_weak_label"), help=t("fill_weak_help"), key=key, persist_state=PERSIST)
+
+
 def working_size_slider(key: str) -> int:
     return st.select_slider(
         t("working_size_label"),

@@ -82,6 +82,12 @@ def add_puzzle_options(parser: argparse.ArgumentParser) -> None:
         help="every difference also changes lightness, so it shows on a black-and-white printer",
     )
     parser.add_argument(
+        "--fill-weak",
+        action="store_true",
+        help="when the picture holds fewer natural differences than asked for, fill up with weaker ones "
+        "(flagged in puzzle.json and warned about) instead of stopping with an error",
+    )
+    parser.add_argument(
         "--max-side",
         type=_int_in(limits.MIN_MAX_SIDE, limits.MAX_MAX_SIDE, "--max-side", ("MIN_MAX_SIDE", "MAX_MAX_SIDE")),
         default=limits.DEFAULT_MAX_SIDE,
@@ -108,6 +114,7 @@ def puzzle_settings(args: argparse.Namespace) -> dict:
         "kinds": args.kinds,
         "print_safe": args.print_safe,
         "max_side": args.max_side,
+        "fill_weak": args.fill_weak,
     }
 
 

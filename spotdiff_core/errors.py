@@ -14,8 +14,8 @@ class InvalidInputError(SpotDiffError, ValueError):
 class ImageUnsuitableError(SpotDiffError):
     """The picture is valid but cannot hold the requested puzzle (too small, too plain, too few objects).
 
-    ``held``: how many differences it can hold, when that is known and more than none (asking for that
-    many with the same seed and settings works).
+    ``held``: how many differences it can hold, when the search for them knows (0: none fits; asking for
+    ``held`` > 0 with the same seed and settings works), else None (too small, say).
     """
 
     def __init__(self, message: str, *, held: int | None = None):

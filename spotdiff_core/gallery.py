@@ -408,6 +408,7 @@ def make_gallery(
     max_side: int = limits.DEFAULT_MAX_SIDE,
     segmenter: str = "auto",
     inpainter: str = "auto",
+    fill_weak: bool = False,
     progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Make a puzzle for every picture and difficulty and write a reviewable gallery to ``out``.
@@ -451,6 +452,7 @@ def make_gallery(
             "max_side": max_side,
             "segmenter": segmenter,
             "inpainter": inpainter,
+            "fill_weak": fill_weak,
         },
         "sheets": [],
     }
@@ -474,19 +476,16 @@ def make_gallery(
                 "differences": [],
             }
             started = time.perf_counter()
+            options = {"difficulty": difficulty, "seed": seed, "max_side": max_side, "fill_weak": fill_weak}
             try:
                 try:
-                    puzzle = pipeline.generate(
-                        picture.image, n_differences=n_differences, difficulty=difficulty, seed=seed, max_side=max_side
-                    )
+                    puzzle = pipeline.generate(picture.image, n_differences=n_differences, **options)
                 except ImageUnsuitableError as exc:
                     if not exc.held:
                         raise
                     # What a person gets who takes the app's offer to make that many instead.
                     entry["held"] = exc.held
-                    puzzle = pipeline.generate(
-                        picture.image, n_differences=exc.held, difficulty=difficulty, seed=seed, max_side=max_side
-                    )
+                    puzzle = pipeline.generate(picture.image, n_differences=exc.held, **options)
             except SpotDiffError as exc:
                 entry["seconds"] = round(time.perf_counter() - started, 2)
                 entry["error"] = str(exc)
@@ -593,6 +592,11 @@ def add_gallery_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--segmenter", choices=SEGMENTERS.names(), default="auto", help="(default auto)")
     parser.add_argument("--inpainter", choices=INPAINTERS.names(), default="auto", help="(default auto)")
+    parser.add_argument(
+        "--fill-weak",
+        action="store_true",
+        help="fill up with changes that failed the naturalness gate when a picture holds fewer natural ones",
+    )
 
 
 def gallery_from_args(pictures: Sequence[str | GalleryPicture], args: argparse.Namespace) -> dict[str, Any]:
@@ -606,6 +610,7 @@ def gallery_from_args(pictures: Sequence[str | GalleryPicture], args: argparse.N
         max_side=args.max_side,
         segmenter=args.segmenter,
         inpainter=args.inpainter,
+        fill_weak=args.fill_weak,
         progress=lambda entry: print(report_line(entry), flush=True),
     )
 

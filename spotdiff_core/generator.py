@@ -50,6 +50,7 @@ class Settings:
     kinds: tuple[str, ...] = limits.KINDS
     print_safe: bool = False
     max_side: int = limits.DEFAULT_MAX_SIDE
+    fill_weak: bool = False  # reach the number asked for with changes that failed the gate (flagged weak)
 
     def as_dict(self) -> dict:
         return {
@@ -58,6 +59,7 @@ class Settings:
             "kinds": list(self.kinds),
             "print_safe": self.print_safe,
             "max_side": self.max_side,
+            "fill_weak": self.fill_weak,
         }
 
 
@@ -68,6 +70,7 @@ def make_settings(
     kinds: Iterable[str] | str | None = None,
     print_safe: bool = False,
     max_side: int = limits.DEFAULT_MAX_SIDE,
+    fill_weak: bool = False,
 ) -> Settings:
     """Validate settings; every message names the bad value and the allowed ones."""
     if isinstance(n_differences, bool) or not isinstance(n_differences, (int, np.integer)):
@@ -90,7 +93,9 @@ def make_settings(
             f"Unknown kind of change {', '.join(map(repr, unknown)) or '(none given)'}; choose from {', '.join(limits.KINDS)}."
         )
     kinds = tuple(k for k in limits.KINDS if k in kinds)  # canonical order: settings compare equal
-    return Settings(int(n_differences), difficulty, kinds, bool(print_safe), validate_max_side(max_side))
+    return Settings(
+        int(n_differences), difficulty, kinds, bool(print_safe), validate_max_side(max_side), fill_weak is True
+    )
 
 
 @dataclass(frozen=True)
@@ -315,12 +320,18 @@ class Pipeline:
         kinds: Iterable[str] | str | None = None,
         print_safe: bool = False,
         max_side: int = limits.DEFAULT_MAX_SIDE,
+        fill_weak: bool = False,
         progress: ProgressCallback | None = None,
         time_limit: float = limits.GENERATION_TIME_LIMIT_S,
     ) -> Puzzle:
         """Make a puzzle; see :func:`generate_puzzle`."""
         settings = make_settings(
-            n_differences=n_differences, difficulty=difficulty, kinds=kinds, print_safe=print_safe, max_side=max_side
+            n_differences=n_differences,
+            difficulty=difficulty,
+            kinds=kinds,
+            print_safe=print_safe,
+            max_side=max_side,
+            fill_weak=fill_weak,
         )
         seed = _validate_seed(seed)
         deadline = Deadline.after(time_limit)
@@ -359,6 +370,7 @@ class Pipeline:
             kinds=stored.get("kinds") or None,
             print_safe=bool(stored.get("print_safe", False)),
             max_side=int(stored.get("max_side", max(puzzle.shape))),
+            fill_weak=stored.get("fill_weak", False),
         )
         seed = _validate_seed(seed)
         report = progress or (lambda stage, fraction: None)
@@ -448,9 +460,10 @@ class Pipeline:
             tries = 0
             # Tier 1, natural: whole things, each kind under its rules, every edit through the naturalness gate.
             # First the planned kind on the best few candidates (keeps the mix of kinds), then any kind on any.
-            # An edit that fails the gate is kept aside as a fallback. Tier 2, only when tier 1 finds nothing:
-            # the rules are waived; whatever it makes is flagged weak, and the puzzle says so.
-            for relaxed in (False, True):
+            # A natural edit of the wrong size for the difficulty is kept aside as a fallback. Only when the
+            # caller asks to fill up (settings.fill_weak): an edit that fails the gate is a fallback too, and
+            # tier 2, when tier 1 finds nothing, waives the rules; such changes are flagged weak.
+            for relaxed in (False, True) if settings.fill_weak else (False,):
                 ctx.relaxed = relaxed
                 for kinds, limit in (([planned], PLANNED_KIND_TRIES), ([planned, *others], None)):
                     exhausted = set()
@@ -470,6 +483,8 @@ class Pipeline:
                             if attempt.natural:
                                 accepted = attempt
                                 break
+                            if not settings.fill_weak and verdict(attempt.naturalness) is not None:
+                                continue
                             if fallback is None or attempt.badness < fallback.badness:
                                 fallback, fallback_cand = attempt, cand
                         if accepted is not None:
@@ -488,15 +503,18 @@ class Pipeline:
                 remaining = [c for c in remaining if c is not fallback_cand]
             if accepted is None:
                 held = len(made)
+                weak = "" if settings.fill_weak else "allow weaker changes to fill up, "
+                asked = f"difficulty {settings.difficulty}, kinds {', '.join(settings.kinds)}"
                 if held == 0:
                     raise ImageUnsuitableError(
-                        "No difference fits in this picture: it has no separate objects we can change "
-                        f"(difficulty {settings.difficulty}, kinds {', '.join(settings.kinds)}). Try another picture."
+                        f"No difference fits in this picture ({asked}): it has no separate objects that can be "
+                        f"changed so that it looks natural; {weak}or try another picture.",
+                        held=0,
                     )
                 raise ImageUnsuitableError(
                     f"This picture can hold only {held} of the {len(keep) + len(ids)} differences asked for "
-                    f"(difficulty {settings.difficulty}, kinds {', '.join(settings.kinds)}); ask for {held} or fewer, "
-                    "allow more kinds of change, or use a picture with more separate objects.",
+                    f"({asked}); ask for {held} or fewer, {weak}allow more kinds of change, or use a picture "
+                    "with more separate objects.",
                     held=held,
                 )
             mask, window = accepted.mask, accepted.window
@@ -611,6 +629,7 @@ def generate_puzzle(
     kinds: Iterable[str] | str | None = None,
     print_safe: bool = False,
     max_side: int = limits.DEFAULT_MAX_SIDE,
+    fill_weak: bool = False,
     segmenter: str = "auto",
     inpainter: str = "auto",
     progress: ProgressCallback | None = None,
@@ -635,6 +654,9 @@ def generate_puzzle(
         Every difference also changes lightness (mean |dL| >= 8) so it survives grey printing.
     max_side : int
         Long side of the working picture.
+    fill_weak : bool
+        Every difference passes the naturalness gate unless this is True; then, when the picture holds fewer
+        natural differences than asked for, weaker ones fill up (flagged ``natural: false`` in the puzzle).
     segmenter, inpainter : str
         Backend names from the registries, or ``"auto"``.
     progress : callable(stage, fraction), optional
@@ -651,7 +673,7 @@ def generate_puzzle(
     InvalidInputError
         A bad setting or picture array.
     ImageUnsuitableError
-        The picture cannot hold that many differences (the message says how many it can).
+        The picture cannot hold that many (natural) differences; the message and ``error.held`` say how many.
     """
     return get_pipeline(segmenter, inpainter).generate(
         image,
@@ -661,6 +683,7 @@ def generate_puzzle(
         kinds=kinds,
         print_safe=print_safe,
         max_side=max_side,
+        fill_weak=fill_weak,
         progress=progress,
         time_limit=time_limit,
     )

@@ -1090,6 +1090,7 @@ def _resolve(
         kinds=generate["kinds"],
         print_safe=generate["print_safe"],
         max_side=generate["max_side"],
+        fill_weak=generate["fill_weak"],
     )
     return puzzle, title
 
@@ -1113,6 +1114,7 @@ def build_pack(
     kinds: Sequence[str] | str | None = None,
     print_safe: bool = False,
     max_side: int = limits.DEFAULT_MAX_SIDE,
+    fill_weak: bool = False,
     segmenter: str = "auto",
     inpainter: str = "auto",
     pipeline: Pipeline | None = None,
@@ -1128,7 +1130,7 @@ def build_pack(
     options : WorksheetOptions, optional
     titles : sequence of str or None, optional
         Printed titles (default: from the file names).
-    n_differences, difficulty, kinds, print_safe, max_side, segmenter, inpainter
+    n_differences, difficulty, kinds, print_safe, max_side, fill_weak, segmenter, inpainter
         How to make puzzles from pictures (see :func:`spotdiff_core.generate_puzzle`).
     pipeline : Pipeline, optional
         A ready pipeline to make them with (an app's cached one); then segmenter and inpainter are unused.
@@ -1161,7 +1163,12 @@ def build_pack(
     if titles is not None and len(titles) != len(inputs):
         raise InvalidInputError(f"Give one title per pack item: {len(titles)} titles for {len(inputs)} items.")
     settings = make_settings(
-        n_differences=n_differences, difficulty=difficulty, kinds=kinds, print_safe=print_safe, max_side=max_side
+        n_differences=n_differences,
+        difficulty=difficulty,
+        kinds=kinds,
+        print_safe=print_safe,
+        max_side=max_side,
+        fill_weak=fill_weak,
     )
     if seed is not None:
         seed = _validate_seed(seed)
@@ -1178,6 +1185,7 @@ def build_pack(
         "kinds": settings.kinds,
         "print_safe": settings.print_safe,
         "max_side": settings.max_side,
+        "fill_weak": settings.fill_weak,
     }
     # Backends are only built (and only fail) if a picture actually needs a new puzzle.
     needs_pipeline = any(not isinstance(i, Puzzle) for i in inputs)
