@@ -16,6 +16,7 @@ from PIL import Image
 
 from . import limits
 from .errors import PuzzleFormatError
+from .guided import check_guided, split_guided
 from .loading import pillow_open, quiet_pillow_warnings
 from .naturalness import LIMITS as NATURALNESS_LIMITS
 from .puzzle import Difference, Puzzle, bbox_of
@@ -39,13 +40,15 @@ def _png_bytes(array: np.ndarray) -> bytes:
 
 def puzzle_to_json(puzzle: Puzzle) -> dict[str, Any]:
     """The puzzle.json document for a puzzle."""
+    settings, guided = split_guided(puzzle.settings)
     return {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
         "width": puzzle.width,
         "height": puzzle.height,
         "seed": puzzle.seed,
-        "settings": dict(puzzle.settings),
+        "settings": settings,
+        **({"guided": guided} if guided else {}),
         "backends": dict(puzzle.backends),
         "differences": [
             {
@@ -301,7 +304,8 @@ def puzzle_from_files(files: dict[str, bytes]) -> Puzzle:
     width = int(_number(doc.get("width"), "width", limits.MIN_IMAGE_SIDE, limits.MAX_MAX_SIDE, integer=True))
     height = int(_number(doc.get("height"), "height", limits.MIN_IMAGE_SIDE, limits.MAX_MAX_SIDE, integer=True))
     seed = int(_number(doc.get("seed"), "seed", 0, 2**63 - 1, integer=True))
-    settings = _plain_mapping(doc.get("settings", {}), "settings")
+    settings, _ = split_guided(_plain_mapping(doc.get("settings", {}), "settings"))  # only "guided" holds those
+    settings.update(check_guided(doc.get("guided"), (height, width)))
     backends = _plain_mapping(doc.get("backends", {}), "backends")
     entries = doc.get("differences")
     if not isinstance(entries, list) or not limits.MIN_DIFFERENCES <= len(entries) <= limits.MAX_DIFFERENCES:

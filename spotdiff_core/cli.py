@@ -49,6 +49,23 @@ def _seed(text: str) -> int:
     return value
 
 
+def _xy(text: str) -> tuple[float, float]:
+    try:
+        x, y = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a point is X,Y in the picture's pixels, like 120,80, not {text!r}") from None
+    if not (x >= 0 and y >= 0 and max(x, y) < float("inf")):
+        raise argparse.ArgumentTypeError(f"a point's X and Y are pixels from the top left corner, not {text!r}")
+    return x, y
+
+
+def _pointed(text: str) -> tuple[float, float, str | None]:
+    where, _, kind = text.partition(":")
+    if kind and kind not in limits.KINDS:
+        raise argparse.ArgumentTypeError(f"unknown kind {kind!r} in {text!r}; choose from {', '.join(limits.KINDS)}")
+    return (*_xy(where), kind or None)
+
+
 def add_puzzle_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by every command that makes puzzles (generate, worksheet)."""
     parser.add_argument(
@@ -118,6 +135,17 @@ def puzzle_settings(args: argparse.Namespace) -> dict:
     }
 
 
+def _file_size(path: str) -> tuple[int, int]:
+    """(width, height) of a picture file as it is shown (EXIF rotation applied), from its header only."""
+    from PIL import Image
+
+    with Image.open(path) as im:  # load_image has already read and checked the file
+        width, height = im.size
+        if im.getexif().get(0x0112) in (5, 6, 7, 8):  # shown turned by a quarter
+            width, height = height, width
+    return width, height
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     from .bundle import save_puzzle
     from .generator import get_pipeline
@@ -125,7 +153,16 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     image = load_image(args.image, max_side=args.max_side)
-    puzzle = get_pipeline(args.segmenter, args.inpainter).generate(image, **puzzle_settings(args))
+    guided = {}
+    if args.at or args.protect:  # points are in the file's pixels; the puzzle is made at the working size
+        width, height = _file_size(args.image)
+        for x, y, *_ in [*args.at, *args.protect]:
+            if x >= width or y >= height:
+                raise CliError(f"the point {x:g},{y:g} is outside the picture, which is {width} x {height} pixels")
+        scale = max(image.shape[:2]) / max(width, height)
+        guided["at"] = [(x * scale, y * scale, kind) for x, y, kind in args.at]
+        guided["protect"] = [(x * scale, y * scale) for x, y in args.protect] or None
+    puzzle = get_pipeline(args.segmenter, args.inpainter).generate(image, **puzzle_settings(args), **guided)
     out = save_puzzle(puzzle, args.out)
     for d in puzzle.differences:
         print(d.summary())
@@ -169,6 +206,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("image", metavar="IMAGE", help="the picture: JPEG, PNG, WebP, GIF, BMP or TIFF")
     add_puzzle_options(gen)
+    gen.add_argument(
+        "--at",
+        type=_pointed,
+        action="append",
+        default=[],
+        metavar="X,Y[:KIND]",
+        help="make a difference of the thing at this point of the picture file (pixels from the top left), "
+        "optionally of this kind; repeatable, the rest are chosen automatically",
+    )
+    gen.add_argument(
+        "--protect",
+        type=_xy,
+        action="append",
+        default=[],
+        metavar="X,Y",
+        help="never change the thing at this point (and around it); repeatable",
+    )
     gen.add_argument(
         "--out", "-o", required=True, metavar="DIR_OR_ZIP", help="where to save: a folder, or a path ending in .zip"
     )

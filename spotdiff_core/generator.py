@@ -8,7 +8,7 @@ import threading
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import cv2
@@ -18,6 +18,15 @@ from . import limits
 from .color import rgb_to_lab
 from .edits import EDITS, STRENGTHS, EditContext
 from .errors import GenerationTimeoutError, ImageUnsuitableError, InvalidInputError
+from .guided import (
+    Pointed,
+    encode_mask,
+    parse_pointed,
+    protect_mask,
+    stored_pointed,
+    stored_protection,
+    things_at,
+)
 from .inpainters import INPAINTERS
 from .inpainters.base import Inpainter
 from .loading import as_rgb_image, resize_to_max_side, validate_max_side
@@ -321,6 +330,8 @@ class Pipeline:
         print_safe: bool = False,
         max_side: int = limits.DEFAULT_MAX_SIDE,
         fill_weak: bool = False,
+        at: Sequence = (),
+        protect=None,
         progress: ProgressCallback | None = None,
         time_limit: float = limits.GENERATION_TIME_LIMIT_S,
     ) -> Puzzle:
@@ -337,15 +348,34 @@ class Pipeline:
         deadline = Deadline.after(time_limit)
         report = progress or (lambda stage, fraction: None)
         original = resize_to_max_side(as_rgb_image(image), settings.max_side)
+        shape = original.shape[:2]
+        pointed = [parse_pointed(p, shape) for p in at]
+        if len(pointed) > settings.n_differences:
+            raise InvalidInputError(
+                f"{len(pointed)} points were given but only {settings.n_differences} differences asked for; "
+                "ask for at least as many differences as points."
+            )
         report("segmenting", 0.0)
         analysis = self.analyse(original)
         deadline.check()
+        kept = protect_mask(analysis, shape, protect)
         report("choosing", 0.35)
         rng = np.random.default_rng(seed)
-        ids = list(range(1, settings.n_differences + 1))
-        modified, made = self._fill(original, original, analysis, [], ids, settings, rng, deadline, report)
+        modified, made = original, []
+        for did, point in enumerate(pointed, start=1):
+            modified, made = self._pointed(
+                original, modified, analysis, made, did, point, settings, rng, deadline, kept
+            )
+        ids = list(range(len(pointed) + 1, settings.n_differences + 1))
+        if ids:
+            modified, made = self._fill(
+                original, modified, analysis, made, ids, settings, rng, deadline, report, protect=kept
+            )
         report("checking", 0.95)
-        puzzle = self._assemble(original, modified, made, analysis, settings.print_safe, seed, settings.as_dict())
+        recorded = _guided_settings(kept, [(did, p) for did, p in enumerate(pointed, start=1)])
+        puzzle = self._assemble(
+            original, modified, made, analysis, settings.print_safe, seed, {**settings.as_dict(), **recorded}
+        )
         report("checking", 1.0)
         return puzzle
 
@@ -355,28 +385,21 @@ class Pipeline:
         difference_id: int,
         *,
         seed: int | None = None,
+        protect=None,
         progress: ProgressCallback | None = None,
         time_limit: float = limits.GENERATION_TIME_LIMIT_S,
     ) -> Puzzle:
         """A copy of ``puzzle`` where difference ``difference_id`` is undone and a new one made elsewhere.
 
-        The other differences stay exactly as they are; the new one keeps the same id.
+        The other differences stay exactly as they are; the new one keeps the same id. Areas the puzzle
+        keeps protected stay so; ``protect`` (points or a mask) adds to them.
         """
         old = puzzle.difference(difference_id)
-        stored = dict(puzzle.settings)
-        settings = make_settings(
-            n_differences=len(puzzle),
-            difficulty=stored.get("difficulty", "normal"),
-            kinds=stored.get("kinds") or None,
-            print_safe=bool(stored.get("print_safe", False)),
-            max_side=int(stored.get("max_side", max(puzzle.shape))),
-            fill_weak=stored.get("fill_weak", False),
-        )
+        settings, analysis, kept = self._resume(puzzle, protect)
         seed = _validate_seed(seed)
         report = progress or (lambda stage, fraction: None)
         deadline = Deadline.after(time_limit)
         report("segmenting", 0.0)
-        analysis = self.analyse(puzzle.original)
         base = np.array(puzzle.modified, copy=True)
         base[old.mask] = puzzle.original[old.mask]
         keep = [(d.id, d.kind, d.mask, dict(d.naturalness)) for d in puzzle.differences if d.id != difference_id]
@@ -393,8 +416,11 @@ class Pipeline:
             deadline,
             report,
             avoid=old.mask,
+            protect=kept,
         )
-        replaced = [*stored.get("replaced", []), f"{difference_id}:{seed}"][-16:]
+        stored = puzzle.settings
+        replaced = [*_string_list(stored.get("replaced")), f"{difference_id}:{seed}"][-16:]
+        pointed = [(p["id"], p) for p in stored_pointed(stored) if p["id"] != difference_id]
         report("checking", 0.95)
         return self._assemble(
             puzzle.original,
@@ -403,10 +429,202 @@ class Pipeline:
             analysis,
             settings.print_safe,
             puzzle.seed,
-            {**settings.as_dict(), "replaced": replaced},
+            {**settings.as_dict(), "replaced": replaced, **_guided_settings(kept, pointed)},
         )
 
+    def add_difference(
+        self,
+        puzzle: Puzzle,
+        point,
+        *,
+        kind: str | None = None,
+        seed: int | None = None,
+        protect=None,
+        progress: ProgressCallback | None = None,
+        time_limit: float = limits.GENERATION_TIME_LIMIT_S,
+    ) -> Puzzle:
+        """A copy of ``puzzle`` with a difference at ``point`` (x, y in working-size pixels).
+
+        The thing under the point is changed by ``kind`` (or the first of the puzzle's kinds that looks
+        natural on it), through the same rules, checks and naturalness gate as every difference. It is added
+        as difference N + 1, or, when the puzzle already has ``limits.MAX_DIFFERENCES``, it takes the place
+        of the weakest one. The same puzzle, point, kind and seed give the same result.
+
+        Raises
+        ------
+        ImageUnsuitableError
+            One sentence on why not: a protected area, too close to another difference, no separate thing
+            there, or no change of it would look natural.
+        """
+        settings, analysis, kept = self._resume(puzzle, protect)
+        target = parse_pointed((*point, kind) if kind is not None else point, puzzle.shape)
+        seed = 0 if seed is None else _validate_seed(seed)
+        report = progress or (lambda stage, fraction: None)
+        deadline = Deadline.after(time_limit)
+        report("segmenting", 0.0)
+        differences = list(puzzle.differences)
+        base = np.array(puzzle.modified, copy=True)
+        if len(differences) >= limits.MAX_DIFFERENCES:
+            weakest = min(differences, key=lambda d: (d.natural, d.conspicuity))
+            base[weakest.mask] = puzzle.original[weakest.mask]
+            differences.remove(weakest)
+            did = weakest.id
+        else:
+            did = max((d.id for d in differences), default=0) + 1
+        keep = [(d.id, d.kind, d.mask, dict(d.naturalness)) for d in differences]
+        rng = np.random.default_rng([puzzle.seed, target.x, target.y, seed])
+        report("choosing", 0.35)
+        modified, made = self._pointed(
+            puzzle.original, base, analysis, keep, did, target, settings, rng, deadline, kept
+        )
+        pointed = [(p["id"], p) for p in stored_pointed(puzzle.settings) if p["id"] != did] + [(did, target)]
+        report("checking", 0.95)
+        return self._assemble(
+            puzzle.original,
+            modified,
+            made,
+            analysis,
+            settings.print_safe,
+            puzzle.seed,
+            {
+                **puzzle.settings,
+                **settings.as_dict(),
+                "n_differences": len(made),
+                **_guided_settings(kept, pointed),
+            },
+        )
+
+    def protect(
+        self,
+        puzzle: Puzzle,
+        protect,
+        *,
+        seed: int | None = None,
+        progress: ProgressCallback | None = None,
+        time_limit: float = limits.GENERATION_TIME_LIMIT_S,
+    ) -> Puzzle:
+        """A copy of ``puzzle`` that keeps ``protect`` (points or a mask) unchanged from now on.
+
+        Differences in the newly protected area (or too close to it to be told apart) are replaced by new ones
+        elsewhere, each as :meth:`replace_difference` would; the area is recorded, so later replacements,
+        additions and regenerations keep off it too.
+
+        Raises
+        ------
+        ImageUnsuitableError
+            A difference there has nowhere else to go (the message names it); the puzzle is unchanged.
+        """
+        kept = self._resume(puzzle, protect)[2]
+        spacing = spacing_pixels(puzzle.shape)
+        moved = [d.id for d in puzzle.differences if (_grow(d.mask, spacing) & kept).any()]
+        result = Puzzle(
+            original=puzzle.original,
+            modified=puzzle.modified,
+            differences=puzzle.differences,
+            seed=puzzle.seed,
+            settings={**puzzle.settings, **_guided_settings(kept, [])},
+            backends=puzzle.backends,
+        )
+        for did in moved:
+            try:
+                result = self.replace_difference(
+                    result, did, seed=0 if seed is None else seed, progress=progress, time_limit=time_limit
+                )
+            except ImageUnsuitableError:
+                raise ImageUnsuitableError(
+                    f"Difference {did} lies in the area to keep, and no other place in the picture holds a "
+                    "natural difference for it; replace or keep it, or protect a smaller area."
+                ) from None
+        return result
+
     # --- the work ------------------------------------------------------------------------
+    def _resume(self, puzzle: Puzzle, protect) -> tuple[Settings, Analysis, np.ndarray]:
+        """A saved puzzle's settings, its picture's analysis, and its protected area plus ``protect``."""
+        stored = dict(puzzle.settings)
+        # A shared puzzle file may carry anything here: what is not a valid setting falls back to the default.
+        kinds = [k for k in _string_list(stored.get("kinds")) if k in limits.KINDS]
+        max_side = stored.get("max_side")
+        if not (isinstance(max_side, int) and limits.MIN_MAX_SIDE <= max_side <= limits.MAX_MAX_SIDE):
+            max_side = min(max(max(puzzle.shape), limits.MIN_MAX_SIDE), limits.MAX_MAX_SIDE)
+        settings = make_settings(
+            n_differences=min(max(len(puzzle), limits.MIN_DIFFERENCES), limits.MAX_DIFFERENCES),
+            difficulty=stored.get("difficulty") if stored.get("difficulty") in limits.DIFFICULTIES else "normal",
+            kinds=kinds or None,
+            print_safe=stored.get("print_safe") is True,
+            max_side=max_side,
+            fill_weak=stored.get("fill_weak", False),
+        )
+        analysis = self.analyse(puzzle.original)
+        kept = protect_mask(analysis, puzzle.shape, protect)
+        before = stored_protection(stored, puzzle.shape)
+        if before is not None:
+            kept |= before
+        return settings, analysis, kept
+
+    def _pointed(
+        self,
+        original: np.ndarray,
+        base: np.ndarray,
+        analysis: Analysis,
+        keep: list[tuple[int, str, np.ndarray, dict]],
+        did: int,
+        point: Pointed,
+        settings: Settings,
+        rng: np.random.Generator,
+        deadline: Deadline,
+        protect: np.ndarray,
+    ) -> tuple[np.ndarray, list[tuple[int, str, np.ndarray, dict]]]:
+        """One difference on the thing at a point a person chose, or ImageUnsuitableError saying why not."""
+        x, y = point.x, point.y
+        where = f"at ({x}, {y})"
+        if analysis.protected[y, x] or protect[y, x]:
+            raise ImageUnsuitableError(
+                f"The point {where} is in a protected area (a face, or a place marked to keep); "
+                "point at something else."
+            )
+        spacing = spacing_pixels(original.shape[:2])
+        taken = analysis.protected | protect
+        for other, _, mask, _ in keep:
+            grown = _grow(mask, spacing)
+            if grown[y, x]:
+                raise ImageUnsuitableError(
+                    f"The point {where} is on or next to difference {other}; point at a thing further from it."
+                )
+            taken |= grown
+        things = things_at(analysis, original, x, y)
+        if not things:
+            raise ImageUnsuitableError(
+                f"There is no separate thing {where} that could change (it looks like background, texture, "
+                "skin, or a thing too big or cut by the border); point at a thing that stands out from its surround."
+            )
+        things = [c for c in things if not _overlaps(c, taken)]
+        if not things:
+            raise ImageUnsuitableError(
+                f"The thing {where} reaches into a protected area or too close to another difference; "
+                "point at a thing further from them."
+            )
+        kinds = (point.kind,) if point.kind else settings.kinds
+        try:
+            return self._fill(
+                original,
+                base,
+                analysis,
+                keep,
+                [did],
+                replace(settings, kinds=kinds, fill_weak=False),
+                rng,
+                deadline,
+                lambda stage, fraction: None,
+                only=things,
+                protect=protect,
+            )
+        except ImageUnsuitableError:
+            raise ImageUnsuitableError(
+                f"No change of the thing {where} would look natural or stay clear of the other differences "
+                f"(tried: {', '.join(kinds)}); point at another thing"
+                + ("." if point.kind is None else ", or let the kind be chosen.")
+            ) from None
+
     def _fill(
         self,
         original: np.ndarray,
@@ -419,18 +637,27 @@ class Pipeline:
         deadline: Deadline,
         report: ProgressCallback,
         avoid: np.ndarray | None = None,
+        only: Sequence[Candidate] | None = None,
+        protect: np.ndarray | None = None,
     ) -> tuple[np.ndarray, list[tuple[int, str, np.ndarray, dict]]]:
-        """Add one difference per id to ``base``; returns the picture and all (id, kind, mask)."""
+        """Add one difference per id to ``base``; returns the picture and all (id, kind, mask).
+
+        ``only``: the things a person pointed at, tried in this order instead of the analysis' candidates
+        (whole things or not: the person says it is one; the kinds' rules and the gate still judge).
+        ``protect``: an area a person asked to keep, blocked like faces.
+        """
         shape = original.shape[:2]
         spacing = spacing_pixels(shape)
         modified = np.array(base, copy=True)
         modified_lab = rgb_to_lab(modified) if keep else analysis.lab.copy()
         blocked = analysis.protected.copy()  # faces: never changed, not even by a halo or a copy
+        if protect is not None:
+            blocked |= protect
         for _, _, mask, _ in keep:
             blocked |= _grow(mask, spacing)
         blocked_sources = blocked | avoid if avoid is not None else blocked
         made = list(keep)
-        remaining = _order_candidates(analysis.candidates, settings.difficulty, rng)
+        remaining = list(only) if only is not None else _order_candidates(analysis.candidates, settings.difficulty, rng)
         remaining = [c for c in remaining if not _overlaps(c, blocked_sources)]
         # The plan does not depend on how many are asked for, so the first K slots go the same way for any N
         # (an error's "can hold only K" is then a promise: asking for K with the same seed works).
@@ -470,7 +697,7 @@ class Pipeline:
                     for index, cand in enumerate(remaining[:limit]):
                         if tries >= MAX_TRIES_PER_SLOT + (MAX_FALLBACK_TRIES if relaxed else 0):
                             break
-                        if not relaxed and not cand.is_object:
+                        if not relaxed and not cand.is_object and only is None:
                             continue
                         deadline.check()
                         usable = False
@@ -604,6 +831,27 @@ class Pipeline:
             settings=settings,
             backends=self.backends,
         )
+
+
+def _string_list(value) -> list[str]:
+    """``value`` if it is a list of strings (as a puzzle file should have it), else an empty list."""
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return []
+
+
+def _guided_settings(kept: np.ndarray, pointed: Sequence[tuple[int, Pointed | dict]]) -> dict:
+    """What puzzle.json records of guided creation: the protected area and the pointed differences."""
+    recorded: dict = {}
+    if kept.any():
+        recorded["protected"] = encode_mask(kept)
+    entries = []
+    for did, point in sorted(pointed, key=lambda item: item[0]):
+        entry = point.as_dict() if isinstance(point, Pointed) else {"at": point.get("at"), "kind": point.get("kind")}
+        entries.append({"id": did, **entry})
+    if entries:
+        recorded["pointed"] = entries
+    return recorded
 
 
 def _validate_seed(seed: int | None) -> int:

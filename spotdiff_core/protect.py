@@ -115,6 +115,7 @@ def head_mask(lab: np.ndarray) -> np.ndarray:
 
 EYE_MAX_FRACTION = 0.0025  # an eye covers at most this share of the picture
 EYE_MIN_COMPACTNESS = 0.45
+EYE_FACE_MAX_FRACTION = 0.05  # a face around a pair of eyes covers at most this share of the picture
 
 
 def eye_pair_mask(segments, lab: np.ndarray) -> np.ndarray:
@@ -163,5 +164,8 @@ def eye_pair_mask(segments, lab: np.ndarray) -> np.ndarray:
         j = partners[0]
         span = arr[j, 0] - cx + w
         centre = (round((cx + arr[j, 0]) / 2), round(cy + 0.3 * span))
-        cv2.ellipse(mask, centre, (round(1.1 * span), round(1.3 * span)), 0, 0, 360, 1, -1)
+        axes = (round(1.1 * span), round(1.3 * span))
+        if np.pi * axes[0] * axes[1] > EYE_FACE_MAX_FRACTION * H * W:
+            continue  # two round things far apart (wheels, bollards, lamps), not the eyes of one face
+        cv2.ellipse(mask, centre, axes, 0, 0, 360, 1, -1)
     return mask.astype(bool)
