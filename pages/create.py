@@ -5,10 +5,13 @@ from __future__ import annotations
 import secrets
 import time
 
+import numpy as np
 import streamlit as st
+from streamlit_image_coordinates import streamlit_image_coordinates
 
 from spotdiff_app import pictures, state
-from spotdiff_app.drawing import answer_key, png_bytes
+from spotdiff_app.drawing import answer_key, guide_picture, png_bytes
+from spotdiff_app.game import to_working
 from spotdiff_app.i18n import current_language, option_labels, t, translate
 from spotdiff_app.messages import show_error
 from spotdiff_app.navigation import has_worksheet_page, run_through_entry_script
@@ -23,13 +26,43 @@ from spotdiff_app.widgets import (
 )
 from spotdiff_core import INPAINTERS, SEGMENTERS, limits, puzzle_to_zip_bytes
 from spotdiff_core.errors import SpotDiffError
+from spotdiff_core.guided import stored_pointed, stored_protection
 from spotdiff_core.samples import SAMPLES
 
 ACTION_KEY = "create_action"  # a button asks, the page does it where its progress can be shown
+POINT_MODES = ("off", "change", "protect")
+POINT_CLICK_KEY = "create_point_click"  # the guide picture's last click (streamlit-image-coordinates)
+POINT_SEEN_KEY = "create_point_seen"  # that click's time stamp once acted on: a rerun does not repeat it
+POINT_ERROR_KEY = "create_point_error"  # why the last point was refused, shown beside the picture
 
 
-def request(action: str, difference_id: int | None = None) -> None:
-    st.session_state[ACTION_KEY] = (action, difference_id)
+def request(action: str, detail=None) -> None:
+    """``detail``: the difference id to replace, or (x, y, kind) in working pixels for a point."""
+    st.session_state[ACTION_KEY] = (action, detail)
+
+
+def pending_point() -> None:
+    """A new click on the guide picture becomes a "point" or "protect" action, once."""
+    value = st.session_state.get(POINT_CLICK_KEY)
+    mode = st.session_state.get("create_point_mode")
+    puzzle = state.get_puzzle()
+    if not value or mode not in ("change", "protect") or puzzle is None:
+        return
+    if value.get("unix_time") == st.session_state.get(POINT_SEEN_KEY):
+        return
+    st.session_state[POINT_SEEN_KEY] = value.get("unix_time")
+    try:
+        x, y = to_working(
+            float(value["x"]),
+            float(value["y"]),
+            display_width=float(value["width"]),
+            display_height=float(value["height"]),
+            shape=puzzle.shape,
+        )
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return
+    kind = st.session_state.get("create_point_kind")
+    request("point" if mode == "change" else "protect", (x, y, None if kind in (None, "auto") else kind))
 
 
 FEWER_SEED_KEY = "create_fewer_seed"  # the seed of a puzzle that held fewer: asking for that many with it works
@@ -179,7 +212,7 @@ def read_settings() -> CreateSettings | None:
 
 def run_action(action: tuple[str, int | None], picture: pictures.Picture | None, settings: CreateSettings) -> None:
     """Generate, regenerate or replace, showing progress by stage; the result becomes the session's puzzle."""
-    kind, difference_id = action
+    kind, detail = action
     puzzle = state.get_puzzle()
     bar = st.progress(0.0, text=t("stage_segmenting"))
 
@@ -191,8 +224,21 @@ def run_action(action: tuple[str, int | None], picture: pictures.Picture | None,
     try:
         pipeline = state.cached_pipeline(settings.segmenter, settings.inpainter)
         if kind == "replace" and puzzle is not None:
-            new = pipeline.replace_difference(puzzle, difference_id, progress=progress)
-            notice = t("replaced_in", id=difference_id, seconds=time.perf_counter() - started)
+            new = pipeline.replace_difference(puzzle, detail, progress=progress)
+            notice = t("replaced_in", id=detail, seconds=time.perf_counter() - started)
+            info = state.puzzle_info()
+        elif kind == "point" and puzzle is not None:
+            x, y, point_kind = detail
+            before = {d.id: d.mask for d in puzzle.differences}
+            new = pipeline.add_difference(puzzle, (x, y), kind=point_kind, progress=progress)
+            added = next(
+                d.id for d in new.differences if d.id not in before or not np.array_equal(d.mask, before[d.id])
+            )
+            notice = t("added_in", id=added, seconds=time.perf_counter() - started)
+            info = state.puzzle_info()
+        elif kind == "protect" and puzzle is not None:
+            new = pipeline.protect(puzzle, [detail[:2]], progress=progress)
+            notice = t("protected_in", seconds=time.perf_counter() - started)
             info = state.puzzle_info()
         elif kind == "regenerate" and puzzle is not None:
             stored = puzzle.settings
@@ -204,6 +250,9 @@ def run_action(action: tuple[str, int | None], picture: pictures.Picture | None,
                 print_safe=bool(stored.get("print_safe", settings.print_safe)),
                 max_side=max(puzzle.shape),
                 fill_weak=stored.get("fill_weak") is True,
+                # The person's choices stay: the same things pointed at, the same areas kept.
+                at=[(*p["at"], p["kind"]) for p in stored_pointed(stored)][: len(puzzle)],
+                protect=stored_protection(stored, puzzle.shape),
                 progress=progress,
             )
             notice = t("generated_in", n=len(new), seconds=time.perf_counter() - started)
@@ -223,6 +272,9 @@ def run_action(action: tuple[str, int | None], picture: pictures.Picture | None,
             return
     except SpotDiffError as error:
         bar.empty()
+        if kind in ("point", "protect"):
+            st.session_state[POINT_ERROR_KEY] = str(error)  # shown beside the picture that was clicked
+            return
         show_error(error)
         held = getattr(error, "held", None)
         if kind == "generate" and held is not None and seed is not None:
@@ -248,6 +300,25 @@ def run_action(action: tuple[str, int | None], picture: pictures.Picture | None,
     bar.empty()
     state.set_puzzle(new, **info)
     state.set_notice(notice)
+
+
+def puzzle_kinds(puzzle) -> tuple[str, ...]:
+    stored = puzzle.settings.get("kinds")
+    kinds = tuple(k for k in limits.KINDS if isinstance(stored, list) and k in stored)
+    return kinds or limits.KINDS
+
+
+def protected_area(puzzle) -> np.ndarray:
+    """What no difference may touch: faces the detectors found, and what the person marked to keep."""
+    try:  # the pipeline pointing will use (its analysis is cached: made with the puzzle)
+        pipeline = state.cached_pipeline(
+            st.session_state.get("create_segmenter", "auto"), st.session_state.get("create_inpainter", "auto")
+        )
+    except SpotDiffError:
+        pipeline = state.cached_pipeline()
+    area = pipeline.analyse(puzzle.original).protected.copy()
+    marked = stored_protection(puzzle.settings, puzzle.shape)
+    return area | marked if marked is not None else area
 
 
 def review() -> None:
@@ -278,9 +349,42 @@ def review() -> None:
         st.warning(
             t("weak_warning", natural=len(puzzle) - len(weak), n=len(puzzle), ids=ids), icon=":material/warning:"
         )
-    show_answers = st.toggle(t("answers_toggle"), help=t("answers_help"), key="create_answers")
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        show_answers = st.toggle(t("answers_toggle"), help=t("answers_help"), key="create_answers")
+        mode = st.segmented_control(
+            t("point_mode_label"),
+            POINT_MODES,
+            format_func=option_labels("point_mode_"),
+            default="off",
+            help=t("point_mode_help"),
+            key="create_point_mode",
+        )
+        if mode == "change":
+            st.selectbox(
+                t("point_kind_label"),
+                ("auto", *puzzle_kinds(puzzle)),
+                format_func=option_labels("kind_"),
+                key="create_point_kind",
+                width=240,
+            )
     left, right = st.columns(2)
-    left.image(puzzle.original, caption=t("original_caption"), width="stretch")
+    if mode in ("change", "protect"):
+        with left:
+            st.caption(t("point_change_hint" if mode == "change" else "point_protect_hint"))
+            refused = st.session_state.pop(POINT_ERROR_KEY, None)
+            if refused:
+                st.error(f"**{t('point_refused')}** {refused}", icon=":material/block:")
+            streamlit_image_coordinates(
+                guide_picture(puzzle, protected_area(puzzle)),
+                key=POINT_CLICK_KEY,
+                use_column_width="always",
+                image_format="JPEG",
+                jpeg_quality=90,
+                cursor="crosshair",
+            )
+            st.caption(t("guide_caption"))
+    else:
+        left.image(puzzle.original, caption=t("original_caption"), width="stretch")
     right.image(answer_key(puzzle) if show_answers else puzzle.modified, caption=t("modified_caption"), width="stretch")
 
     st.markdown(f"##### {t('differences_title')}")
@@ -386,6 +490,7 @@ with settings_column:
         args=("generate",),
         key="create_generate",
     )
+    pending_point()
     action = st.session_state.pop(ACTION_KEY, None)
     if action is not None and settings is not None:
         run_action(action, picture, settings)

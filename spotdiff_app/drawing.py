@@ -47,6 +47,25 @@ def draw_cross(canvas: np.ndarray, x: float, y: float, *, color: tuple[int, int,
         cv2.line(canvas, (cx - arm, cy + arm), (cx + arm, cy - arm), c, t, cv2.LINE_AA)
 
 
+PROTECTED_TINT = (150, 190, 255)  # a light blue wash: kept areas stay readable underneath
+PROTECTED_EDGE = (30, 80, 200)
+
+
+def guide_picture(puzzle: Puzzle, protected: np.ndarray) -> np.ndarray:
+    """The original picture for pointing: ``protected`` (H, W) bool washed light blue with a blue edge, and
+    every difference outlined and numbered, (H, W, 3) uint8."""
+    canvas = np.array(puzzle.original, copy=True)
+    if protected.any():
+        tint = np.array(PROTECTED_TINT, np.float32)
+        canvas[protected] = (0.55 * canvas[protected] + 0.45 * tint).astype(np.uint8)
+        contours, _ = cv2.findContours(protected.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        cv2.drawContours(canvas, contours, -1, PROTECTED_EDGE, line_thickness(puzzle.shape), cv2.LINE_AA)
+    thickness = line_thickness(puzzle.shape)
+    for d in puzzle.differences:
+        draw_marker(canvas, d, color=FOUND_COLOR, thickness=thickness, number=d.id)
+    return canvas
+
+
 def board_pictures(game: Game, *, miss: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The two pictures of the Play page, (H, W, 3) uint8 each, with the game's marks drawn on both.
 
