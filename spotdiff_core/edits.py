@@ -311,6 +311,28 @@ def _is_part_of_large_surface(colour: np.ndarray, cand: Candidate, ctx: EditCont
 
 
 MAX_NEUTRAL_SPREAD = 6.0  # dE inside a grey, white or black thing that may be painted: matte, not shiny
+# A thing lit and shaded in a photo (a cup with a highlight, a ball) spreads in lightness, not in hue: its hue
+# may turn when its coloured pixels share one hue and its surface is not a print or a weave.
+MAX_SHADED_SPREAD = 30.0
+MAX_SHADED_TEXTURE = 7.0
+HUED_CHROMA = 8.0  # a pixel with less chroma is a highlight or deep shadow: it has no hue of its own
+MIN_HUED_SHARE = 0.6
+MAX_HUE_SPREAD_DEG = 20.0
+
+
+def _one_hue(lab: np.ndarray) -> bool:
+    """Whether most of these (N, 3) Lab colours are coloured, and of one hue (chroma-weighted circular spread)."""
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    hued = chroma > HUED_CHROMA
+    if hued.mean() < MIN_HUED_SHARE:
+        return False
+    angles = np.arctan2(lab[hued, 2], lab[hued, 1])
+    weights = chroma[hued]
+    length = np.hypot((weights * np.cos(angles)).sum(), (weights * np.sin(angles)).sum()) / weights.sum()
+    spread = np.rad2deg(np.sqrt(max(0.0, -2.0 * np.log(max(length, 1e-9)))))
+    return bool(spread <= MAX_HUE_SPREAD_DEG)
+
+
 GARISH_HUES = (100.0, 140.0)  # Lab hue of lime and chartreuse, which few painted things are
 GARISH_CHROMA = 30.0
 NEON_HUES = (140.0, 250.0)  # green to cyan: light and strong, they glow like a highlighter
@@ -340,17 +362,19 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
     textured things are refused.
     """
     cues = cand.cues
-    if not ctx.relaxed and (
-        cues.inside_spread > MAX_UNIFORM_SPREAD or cues.inside_texture > MAX_UNIFORM_TEXTURE or cues.closed < 0.7
-    ):
+    uniform = cues.inside_spread <= MAX_UNIFORM_SPREAD and cues.inside_texture <= MAX_UNIFORM_TEXTURE
+    shaded = cues.inside_spread <= MAX_SHADED_SPREAD and cues.inside_texture <= MAX_SHADED_TEXTURE
+    if not ctx.relaxed and (not (uniform or shaded) or cues.closed < 0.7):
         return None
     mask = cand.full_mask(ctx.image.shape[:2])
     if (mask & ctx.blocked).any():
         return None
     inside = ctx.lab[mask]
+    if not ctx.relaxed and not uniform and not _one_hue(inside):
+        return None  # lit and shaded but of several colours (a print, a label, a patterned cloth)
     if _is_skin_or_foliage(inside):
         return None  # never paint skin, fur or leaves, not even to reach the number asked for
-    if not ctx.relaxed and _is_part_of_large_surface(inside.mean(axis=0), cand, ctx):
+    if not ctx.relaxed and (_is_part_of_large_surface(inside.mean(axis=0), cand, ctx)):
         return None
     mean_a, mean_b = float(inside[:, 1].mean()), float(inside[:, 2].mean())
     chroma = float(np.hypot(mean_a, mean_b))
@@ -358,7 +382,10 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
     target = ctx.strength.target_delta_e
     least, most = ctx.strength.hue_rotation
     d_l = 0.0
+    theta = 0.0
     if chroma >= 12.0:
+        # The hue of every pixel turns by the same angle: shading, highlights (which have little chroma) and
+        # texture stay as they were, as if the thing had been made in another colour.
         needed = np.rad2deg(2 * np.arcsin(min(1.0, target / (2 * chroma))))
         turn = np.deg2rad(float(np.clip(needed * ctx.rng.uniform(1.0, 1.2), least, most)))
         first = float(ctx.rng.choice([-1, 1]))
@@ -369,6 +396,7 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
                 break
         else:
             return None  # both ways lead to a colour no such thing is painted (lime)
+        new_a, new_b = mean_a, mean_b  # the turn does it; no shift on top
     else:
         if cues.inside_spread > MAX_NEUTRAL_SPREAD or cues.closed < 0.7:
             # A shiny grey thing (metal, glass, a highlight) looks tinted, not painted; grey stone, asphalt or
@@ -383,14 +411,15 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
             d_l = (-1.0 if lightness > 55 else 1.0) * min(25.0, 0.6 * target)  # pure white/black cannot take colour
     if ctx.print_safe:
         d_l = (-1.0 if lightness > 55 else 1.0) * max(abs(d_l), limits.MIN_PRINT_SAFE_DELTA_L + 6)
-    return _shift_colour(ctx, mask, np.array([d_l, new_a - mean_a, new_b - mean_b], np.float32))
+    return _shift_colour(ctx, mask, np.array([d_l, new_a - mean_a, new_b - mean_b], np.float32), turn=theta)
 
 
 FRINGE_PX = 2  # px past a thing's outline where its anti-aliased edge still carries some of its colour
 
 
-def _shift_colour(ctx: EditContext, mask: np.ndarray, delta: np.ndarray) -> EditResult | None:
-    """Shift the Lab colour of the thing under ``mask`` by ``delta`` (dL, da, db), and of its fringe in part.
+def _shift_colour(ctx: EditContext, mask: np.ndarray, delta: np.ndarray, *, turn: float = 0.0) -> EditResult | None:
+    """Shift the Lab colour of the thing under ``mask`` by ``delta`` (dL, da, db) and turn its hue by ``turn``
+    radians, and do the same to its fringe in part.
 
     A fringe pixel (within FRINGE_PX outside) is shifted by how much of the thing's colour it carries
     (between the thing's mean colour and the surround's just past the fringe): otherwise the old colour is
@@ -411,6 +440,11 @@ def _shift_colour(ctx: EditContext, mask: np.ndarray, delta: np.ndarray) -> Edit
     if (changed & ctx.blocked[win]).any():
         return None
     new = lab + weight[..., None] * delta
+    if turn:
+        angle = weight * turn
+        cos, sin = np.cos(angle), np.sin(angle)
+        a, b = new[..., 1].copy(), new[..., 2].copy()
+        new[..., 1], new[..., 2] = a * cos - b * sin, a * sin + b * cos
     new[..., 0] = np.clip(new[..., 0], 0, 100)
     out = ctx.image.copy()
     out[win][changed] = lab_to_rgb(new)[changed]
