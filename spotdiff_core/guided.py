@@ -72,6 +72,35 @@ def _contains(cand: Candidate, x: int, y: int) -> bool:
     return bx <= x < bx + bw and by <= y < by + bh and bool(cand.segment.local_mask[y - by, x - bx])
 
 
+def _distance(cand: Candidate, x: int, y: int, reach: int) -> float | None:
+    """Pixels from (x, y) to the nearest pixel of the candidate, if within ``reach`` (else None)."""
+    bx, by, bw, bh = cand.segment.bbox
+    x0, y0 = max(bx, x - reach), max(by, y - reach)
+    x1, y1 = min(bx + bw, x + reach + 1), min(by + bh, y + reach + 1)
+    if x0 >= x1 or y0 >= y1:
+        return None
+    ys, xs = np.nonzero(cand.segment.local_mask[y0 - by : y1 - by, x0 - bx : x1 - bx])
+    if len(xs) == 0:
+        return None
+    nearest = float(np.hypot(xs + x0 - x, ys + y0 - y).min())
+    return nearest if nearest <= reach else None
+
+
+def _within(inner: Candidate, outer: Candidate, share: float = 0.9) -> bool:
+    """Whether most of ``inner`` lies inside ``outer``."""
+    ix, iy, iw, ih = inner.segment.bbox
+    ox, oy, ow, oh = outer.segment.bbox
+    if ix < ox or iy < oy or ix + iw > ox + ow or iy + ih > oy + oh:
+        return False
+    part = outer.segment.local_mask[iy - oy : iy - oy + ih, ix - ox : ix - ox + iw]
+    return bool((part & inner.segment.local_mask).sum() >= share * inner.segment.area)
+
+
+def click_tolerance(shape: tuple[int, int]) -> int:
+    """How far (working pixels) a point may miss a thing and still mean it: the Play page's rule for clicks."""
+    return int(max(4.0, 0.01 * float(np.hypot(*shape))))
+
+
 def grabcut_segment(image: np.ndarray, x: int, y: int, seed: Segment | None = None) -> Segment | None:
     """The region GrabCut grows from a point: sure foreground at the point, probable foreground over
     ``seed`` (a candidate under the point, which it refines) or a small disk, sure background at the edge of
@@ -119,28 +148,41 @@ def things_at(analysis, image: np.ndarray, x: int, y: int) -> list[Candidate]:
     """The things a click at (x, y) may mean, the most specific first.
 
     The analysis' candidates that hold the point (whole things before parts of the fallback tier, then the
-    smallest first: a click on a car's wheel means the wheel); when none does, the region GrabCut grows from
-    the point, if it passes the same filters as every candidate (not skin, not a fragment of a flat area,
-    not cut by the border, not a sliver).
+    smallest first: a click on a car's wheel means the wheel), then those within the click tolerance of it
+    (nearest first: a finger on a phone, a thin thing), then GrabCut's refinements of the first candidates
+    under it (or, when there is none, the region GrabCut grows from the point alone) that pass the same
+    filters as every candidate (not skin, not a fragment of a flat area, not cut by the border, not a sliver).
     """
-    found = sorted(
+    under = sorted(
         (c for c in analysis.candidates if _contains(c, x, y)), key=lambda c: (not c.is_object, c.segment.area)
     )
-    seeds = [c.segment for c in found[:REFINED_CANDIDATES]] or [None]
+    reach = click_tolerance(image.shape[:2])
+    near = []
+    for cand in analysis.candidates:
+        if not _contains(cand, x, y) and (distance := _distance(cand, x, y, reach)) is not None:
+            near.append((not cand.is_object, distance, cand.segment.area, len(near), cand))
+    nearby = []
+    for cand in (item[-1] for item in sorted(near)):
+        # With each thing near the point, the things inside it (a drawn thing's fill within its outline).
+        inner = [c for c in analysis.candidates if c is not cand and _within(c, cand)]
+        for thing in [cand, *sorted(inner, key=lambda c: (not c.is_object, c.segment.area))]:
+            if all(thing is not other for other in [*under, *nearby]):
+                nearby.append(thing)
+    seeds = [c.segment for c in under[:REFINED_CANDIDATES]] or [None]
     segments = [s for s in (grabcut_segment(image, x, y, seed) for seed in seeds) if s is not None]
-    if not segments:
-        return found
-    grown = propose_candidates(
-        segments,
-        lab=analysis.lab,
-        saliency_map=analysis.saliency,
-        gradient=analysis.gradient,
-        lab_smooth=analysis.lab_smooth,
-        edges_near=analysis.edges_near,
-        protected=analysis.protected,
-    )
-    refined = [c for c in grown if _contains(c, x, y)]
-    return found + sorted(refined, key=lambda c: (not c.is_object, c.segment.area))
+    refined = []
+    if segments:
+        grown = propose_candidates(
+            segments,
+            lab=analysis.lab,
+            saliency_map=analysis.saliency,
+            gradient=analysis.gradient,
+            lab_smooth=analysis.lab_smooth,
+            edges_near=analysis.edges_near,
+            protected=analysis.protected,
+        )
+        refined = sorted((c for c in grown if _contains(c, x, y)), key=lambda c: (not c.is_object, c.segment.area))
+    return under + nearby + refined
 
 
 def protect_mask(analysis, shape: tuple[int, int], protect: Any) -> np.ndarray:

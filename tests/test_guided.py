@@ -91,6 +91,15 @@ def test_add_difference_adds_the_kind_asked_for_and_keeps_the_others(pipeline, b
     assert added.settings["n_differences"] == 2
 
 
+def test_a_point_just_off_a_thing_means_that_thing(pipeline, base):
+    # The click tolerance of the Play page (1 % of the diagonal: 5 px here) forgives a point just outside.
+    (x, y), colour = THINGS["blue disk"]
+    added = pipeline.add_difference(base, (x + RADIUS + 4, y), kind="recolor")
+    assert added.difference(2).mask[y, x], "the blue disk changed"
+    with pytest.raises(ImageUnsuitableError, match="There is no separate thing"):
+        pipeline.add_difference(base, (x + RADIUS + 14, y))
+
+
 def test_add_difference_is_deterministic(pipeline, base):
     point = THINGS["green disk"][0]
     one, two = pipeline.add_difference(base, point, seed=4), pipeline.add_difference(base, point, seed=4)
