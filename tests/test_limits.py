@@ -118,7 +118,8 @@ _FILES: dict[str, bytes] = {}
 def files() -> dict[str, bytes]:
     """The four files of a real saved puzzle (made once)."""
     if not _FILES:
-        puzzle = get_pipeline().generate(photo("coffee", 256), n_differences=2, seed=3, max_side=256)
+        # The coffee cup holds fewer than 2 natural differences (natural-only is the default): filled up.
+        puzzle = get_pipeline().generate(photo("coffee", 256), n_differences=2, seed=3, max_side=256, fill_weak=True)
         _FILES.update(puzzle_files(puzzle))
     return _FILES
 
