@@ -36,9 +36,17 @@ def test_one_kind_alone_on_the_drawing_keeps_every_guarantee(kind, difficulty):
     # The built-in drawing's shapes are symmetric (sun, ball, house), and the drawn street's one-way things
     # (dog, car) stand on lines a cut would break: flips alone are judged on an asymmetric shape at every
     # difficulty (test_flip_mirrors_an_asymmetric_object) and counted honestly on the street.
+    # The drawing holds only 2 natural resizes at easy and normal (natural-only is the default): each kind is
+    # filled up to 3, so the guarantees are checked for every kind alone at every difficulty.
     n = 3
     puzzle = generate_puzzle(
-        picture("drawing"), n_differences=n, kinds=[kind], difficulty=difficulty, seed=3, max_side=WORKING_SIDE
+        picture("drawing"),
+        n_differences=n,
+        kinds=[kind],
+        difficulty=difficulty,
+        seed=3,
+        max_side=WORKING_SIDE,
+        fill_weak=True,
     )
     assert {d.kind for d in puzzle.differences} == {kind}
     assert puzzle.settings["kinds"] == [kind]
@@ -65,16 +73,33 @@ def test_one_kind_alone_on_a_photo_is_made_or_honestly_counted(kind, name):
 
 
 def test_every_kind_is_made_on_some_photo():
-    # Each kind of change finds at least one natural use on the development photos together.
-    made = set()
+    # Each kind of change is made on the development photos together, filled up if need be (fill_weak=True);
+    # natural-only is the default, and every kind but flip finds a natural use there. No photo holds a
+    # natural flip (astronaut, coffee, bus, chelsea, rocket at 512 and 640 px, every difficulty, seeds 0-3):
+    # natural flips are checked on an asymmetric shape (test_flip_mirrors_an_asymmetric_object).
+    made, natural = set(), set()
     for name in ("astronaut", "chelsea", "coffee"):
-        for kind in set(limits.KINDS) - made:
+        for kind in set(limits.KINDS) - natural:
             try:
                 generate_puzzle(picture(name), n_differences=1, kinds=[kind], seed=3, max_side=WORKING_SIDE)
             except ImageUnsuitableError:
+                pass
+            else:
+                natural.add(kind)
+                made.add(kind)
                 continue
+            if kind in made:
+                continue
+            try:
+                puzzle = generate_puzzle(
+                    picture(name), n_differences=1, kinds=[kind], seed=3, max_side=WORKING_SIDE, fill_weak=True
+                )
+            except ImageUnsuitableError:
+                continue
+            assert puzzle.differences[0].kind == kind
             made.add(kind)
     assert made == set(limits.KINDS)
+    assert natural >= set(limits.KINDS) - {"flip"}
 
 
 def test_the_kinds_are_mixed_when_all_are_allowed(drawing):
@@ -204,8 +229,10 @@ def test_shrinking_fills_the_uncovered_background(background, inpainter):
         cv2.circle(image, (256, 192), 45, RED, -1, cv2.LINE_AA)
     before = object_pixels(image, RED)
     try:
+        # The gate flags this shrink weak (seam 0.23 > 0.2: the smaller disc's own outline borders the fill),
+        # and natural-only is the default: what is checked here is how the resize fills, so it may fill up.
         puzzle = generate_puzzle(
-            image, n_differences=1, kinds=["resize"], difficulty="easy", inpainter=inpainter, seed=0
+            image, n_differences=1, kinds=["resize"], difficulty="easy", inpainter=inpainter, seed=0, fill_weak=True
         )
     except ImageUnsuitableError as error:
         # Neither backend continues 6 px stripes from the ring (a blotch, caught as ``dangling``): refusing
@@ -234,7 +261,9 @@ def test_growing_covers_the_old_object():
     image = _disc(25)
     before = object_pixels(image, RED)
     for seed in range(6):
-        puzzle = generate_puzzle(image, n_differences=1, kinds=["resize"], difficulty="easy", seed=seed)
+        # The gate flags resizes of this disc weak (seam 0.24 to 0.31 > 0.2), and natural-only is the default:
+        # what is checked here is how the resize covers, so it may fill up.
+        puzzle = generate_puzzle(image, n_differences=1, kinds=["resize"], difficulty="easy", seed=seed, fill_weak=True)
         after = object_pixels(puzzle.modified, RED)
         if after.sum() > before.sum():
             break
