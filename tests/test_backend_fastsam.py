@@ -128,9 +128,10 @@ def test_one_model_per_file_is_shared_between_instances(fastsam_weights):
 
 
 def test_generate_puzzle_with_fastsam_keeps_every_guarantee(weights_in_env):
-    # The random model's masks are blobs, not objects: few pass the object rules, so three are asked for.
+    # The random model's masks are blobs, not objects: few pass the object rules, so three are asked for,
+    # filled up with weaker changes (natural-only is the default; the random blobs hold fewer natural ones).
     image = photo("coffee", 768)
-    puzzle = generate_puzzle(image, n_differences=3, seed=7, segmenter="fastsam", max_side=768)
+    puzzle = generate_puzzle(image, n_differences=3, seed=7, segmenter="fastsam", max_side=768, fill_weak=True)
     assert puzzle.backends["segmenter"] == "fastsam"
     assert len(puzzle) == 3
     assert guarantee_violations(puzzle, n_differences=3) == []
@@ -140,7 +141,8 @@ def test_auto_picks_fastsam_when_its_weights_are_found(weights_in_env):
     pipeline = Pipeline.from_names("auto", "telea")
     assert pipeline.segmenter.name == "fastsam" and pipeline.backend_notes == ()
     assert pipeline.segmenter.weights_path == weights_in_env
-    puzzle = pipeline.generate(photo("rocket", 1024), n_differences=1, seed=2)  # random blobs: few objects
+    # Random blobs: few objects, and none natural (natural-only is the default): filled up.
+    puzzle = pipeline.generate(photo("rocket", 1024), n_differences=1, seed=2, fill_weak=True)
     assert puzzle.backends == {"segmenter": "fastsam", "inpainter": "telea"}
     assert guarantee_violations(puzzle, n_differences=1) == []
 
@@ -187,7 +189,8 @@ def test_several_threads_generating_through_one_pipeline_match_serial_runs(weigh
     def make(request):
         name, seed = request
         try:
-            puzzle = pipeline.generate(pictures[name], n_differences=1, seed=seed)  # random blobs: few objects
+            # Random blobs: few objects, rarely natural (natural-only is the default): filled up.
+            puzzle = pipeline.generate(pictures[name], n_differences=1, seed=seed, fill_weak=True)
         except ImageUnsuitableError as error:  # the same outcome is expected either way
             return str(error)
         return puzzle.modified.tobytes(), [d.bbox for d in puzzle.differences]
@@ -264,7 +267,8 @@ def test_an_archive_that_is_not_a_checkpoint_fails_to_load_and_auto_falls_back(m
     (note,) = pipeline.backend_notes
     assert "auto did not use the segmenter 'fastsam'" in note and str(fake) in note
     assert note in caplog.text
-    puzzle = pipeline.generate(photo("coffee", 640), n_differences=3, seed=1)
+    # The coffee cup holds fewer than 3 natural differences (natural-only is the default): filled up.
+    puzzle = pipeline.generate(photo("coffee", 640), n_differences=3, seed=1, fill_weak=True)
     assert puzzle.backends["segmenter"] == "felzenszwalb"
 
 
@@ -307,7 +311,8 @@ def test_real_fastsam_weights_find_objects_in_photos():
         pytest.skip(f"no real FastSAM weights: {FastSAMSegmenter.availability().reason}")
     pipeline = Pipeline(FastSAMSegmenter(weights=weights), TeleaInpainter())
     for name in ("astronaut", "coffee", "chelsea", "rocket"):
-        puzzle = pipeline.generate(photo(name, 1024), n_differences=5, seed=1)
+        # Filled up where a photo holds fewer natural differences (natural-only is the default).
+        puzzle = pipeline.generate(photo(name, 1024), n_differences=5, seed=1, fill_weak=True)
         assert guarantee_violations(puzzle, n_differences=5) == []
 
 
@@ -324,7 +329,9 @@ def test_the_cli_with_fastsam_writes_everything_and_keeps_its_exit_codes(fastsam
     picture = tmp_path / "coffee.jpg"
     Image.fromarray(photo("coffee", 640)).save(picture)
     env = {**os.environ, "SPOTDIFF_FASTSAM_WEIGHTS": str(fastsam_weights), "SPOTDIFF_MODEL_DIR": str(tmp_path)}
+    # --fill-weak: the random model's blobs hold fewer natural differences (natural-only is the default).
     base = [sys.executable, "-m", "spotdiff_core", "generate", str(picture), "--seed", "1", "--segmenter", "fastsam"]
+    base += ["--fill-weak"]
     ok = subprocess.run([*base, "-n", "2", "--out", str(tmp_path / "p.zip")], capture_output=True, text=True, env=env)
     assert ok.returncode == 0, ok.stderr[-2000:]
     assert len([line for line in ok.stdout.splitlines() if line.startswith("#")]) == 2

@@ -95,11 +95,12 @@ def test_inpaint_on_a_photo_changes_nothing_outside_the_mask(lama_weights):
 
 
 def test_generate_puzzle_with_lama_keeps_every_guarantee(lama_in_models_dir):
+    # The coffee cup holds fewer natural differences than asked (natural-only is the default): filled up.
     image = photo("coffee", 1024)
-    puzzle = generate_puzzle(image, n_differences=5, seed=5, segmenter="felzenszwalb", inpainter="lama")
+    puzzle = generate_puzzle(image, n_differences=5, seed=5, segmenter="felzenszwalb", inpainter="lama", fill_weak=True)
     assert puzzle.backends == {"segmenter": "felzenszwalb", "inpainter": "lama"}
     assert guarantee_violations(puzzle, n_differences=5) == []
-    removals = generate_puzzle(image, n_differences=3, seed=6, segmenter="felzenszwalb", kinds="remove")
+    removals = generate_puzzle(image, n_differences=3, seed=6, segmenter="felzenszwalb", kinds="remove", fill_weak=True)
     assert removals.backends["inpainter"] == "lama"  # auto, with the weights found
     assert guarantee_violations(removals, n_differences=3) == []
 
@@ -163,7 +164,8 @@ def test_a_module_with_the_wrong_output_is_refused_at_load(monkeypatch, tmp_path
     monkeypatch.setenv(LAMA_WEIGHTS_ENV, str(broken))
     pipeline = Pipeline.from_names("felzenszwalb", "auto")
     assert pipeline.inpainter.name == "patchmatch" and "it is not big-lama.pt" in pipeline.backend_notes[0]
-    puzzle = pipeline.generate(photo("coffee", 640), n_differences=2, seed=1, kinds="remove")
+    # The coffee cup holds fewer than 2 natural removals (natural-only is the default): filled up.
+    puzzle = pipeline.generate(photo("coffee", 640), n_differences=2, seed=1, kinds="remove", fill_weak=True)
     assert guarantee_violations(puzzle, n_differences=2) == []
 
 
