@@ -50,10 +50,19 @@ needs_cjk = pytest.mark.skipif(
 def real_puzzles() -> tuple[Puzzle, ...]:
     """A drawing and two photos (a street, a coffee cup) at small working sizes, made by the real pipeline (fast inpainter)."""
     make = functools.partial(generate_puzzle, segmenter="felzenszwalb", inpainter="telea")
+    # The photos hold fewer natural differences than these (natural-only is the default): filled up.
     return (
         make(illustration(), n_differences=5, difficulty="normal", seed=11, max_side=512),
-        make(photo("bus", 448), n_differences=4, difficulty="easy", seed=12, max_side=448, print_safe=True),
-        make(photo("coffee", 384), n_differences=3, difficulty="hard", seed=13, max_side=384),
+        make(
+            photo("bus", 448),
+            n_differences=4,
+            difficulty="easy",
+            seed=12,
+            max_side=448,
+            print_safe=True,
+            fill_weak=True,
+        ),
+        make(photo("coffee", 384), n_differences=3, difficulty="hard", seed=13, max_side=384, fill_weak=True),
     )
 
 
@@ -371,8 +380,15 @@ def test_layout_of_any_picture_shape_keeps_margins_resolution_and_no_overlap(wid
 def test_rendered_pages_show_both_pictures_where_the_layout_put_them_and_nothing_in_the_margins():
     # A smooth photo (the coffee cup): its resampled rendering correlates with the picture above 0.98 at 100 dpi.
     # (The cat, used before, is all fur around a protected head: it holds no difference any more.)
+    # The cup holds no natural difference at this size (natural-only is the default): filled up.
     puzzle = generate_puzzle(
-        photo("coffee", 448), n_differences=1, seed=12, max_side=448, segmenter="felzenszwalb", inpainter="telea"
+        photo("coffee", 448),
+        n_differences=1,
+        seed=12,
+        max_side=448,
+        segmenter="felzenszwalb",
+        inpainter="telea",
+        fill_weak=True,
     )
     worksheet = build_worksheet([puzzle], options=WorksheetOptions(answers="after"))
     dpi = 100

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from spotdiff_core.cli import main
 from spotdiff_core.errors import SpotDiffError
 from spotdiff_core.loading import load_image
 from spotdiff_core.samples import illustration
+from tests.conftest import photo
 from tests.test_worksheet import needs_cjk, no_cjk_font, pdf_images, real_puzzles, squeeze
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +80,26 @@ def test_pack_from_a_picture_a_zip_and_a_folder(tmp_path, inputs, capsys):
     assert "gardendrawing" in texts[0] and "buspuzzle" in texts[0]  # titles from the file names
     assert all(i["dpi"] >= 150 for page in pdf_images(out.read_bytes()) for i in page)
     assert "Wrote 6 pages" in stdout and "pack.pdf" in stdout
+
+
+def test_a_photo_that_holds_fewer_is_one_line_unless_weaker_changes_fill_up(tmp_path, capsys):
+    # Natural-only is the default: the coffee cup holds fewer than 3 natural differences, and the pack says so
+    # in one line naming the picture; --fill-weak makes the 3 asked for.
+    cup = tmp_path / "in" / "cup.png"
+    cup.parent.mkdir()
+    Image.fromarray(photo("coffee", 384)).save(cup)
+    out = tmp_path / "cup.pdf"
+    code, stdout, stderr = run([cup, "--pdf", out, "-n", "3", "--seed", "4", *FAST], capsys)
+    assert code == 1
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    assert stderr.startswith("python -m spotdiff_core: error: pack item 1 of 1 (") and "cup.png" in stderr
+    assert re.search(r"can hold only \d of the 3 differences|No difference fits in this picture", stderr), stderr
+    assert "Wrote" not in stdout and leftovers(tmp_path) == ["in"]
+    code, stdout, stderr = run([cup, "--pdf", out, "-n", "3", "--seed", "4", "--fill-weak", *FAST], capsys)
+    assert code == 0, stderr
+    assert "1. " in stdout and "3 differences" in stdout and "seed 4" in stdout
+    texts = [squeeze(page.extract_text()) for page in PdfReader(io.BytesIO(out.read_bytes())).pages]
+    assert "Findthe3differences!" in texts[0]
 
 
 def test_letter_landscape_grayscale_answers_after(tmp_path, inputs, capsys):
@@ -211,5 +233,6 @@ def test_help_lists_the_worksheet_options(capsys):
     with pytest.raises(SystemExit):
         main(["worksheet", "--help"])
     out = capsys.readouterr().out
-    for option in ("--pdf", "--paper", "--orientation", "--answers", "--grayscale", "--lang", "--print-safe", "--seed"):
+    options = ("--pdf", "--paper", "--orientation", "--answers", "--grayscale", "--lang", "--print-safe", "--seed")
+    for option in (*options, "--fill-weak"):
         assert option in out

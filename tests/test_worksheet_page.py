@@ -12,8 +12,10 @@ from PIL import Image
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
+from spotdiff_app.i18n import EN
 from spotdiff_core import puzzle_to_zip_bytes
 from spotdiff_core.samples import illustration
+from tests.conftest import photo
 from tests.test_worksheet import no_cjk_font, real_puzzles, synthetic_puzzle
 from tests.test_worksheet_cli import loader_message
 
@@ -131,6 +133,29 @@ def test_pack_from_uploaded_pictures_and_puzzle_files_reports_progress(monkeypat
     assert [c for c in calls if c[0] == "puzzles"] == [("puzzles", i, 3) for i in (1, 2, 3)]
     assert ("pages", 6, 6) in calls
     assert preview_captions(at) == ["First page", "First puzzle", "Answer key"]
+
+
+def test_a_photo_that_holds_fewer_is_an_error_until_weaker_changes_may_fill_up():
+    # Natural-only is the default: the coffee cup holds fewer than 3 natural differences; the toggle fills up.
+    at = open_page()
+    assert at.toggle(key="ws_fill_weak").value is False
+    assert at.toggle(key="ws_fill_weak").label == EN["fill_weak_label"]
+    at.file_uploader(key="ws_uploads").set_value([("cup.png", png_bytes(photo("coffee", 384)), "image/png")])
+    at.run()
+    at.select_slider(key="ws_max_side").set_value(384)
+    at.slider(key="ws_n").set_value(3)
+    at.text_input(key="ws_seed").set_value("4")
+    at.run()
+    make_pdf(at)
+    errors = texts(at.error)
+    assert len(errors) == 1 and "pack item 1 of 1 (cup.png)" in errors[0], errors
+    assert "can hold only" in errors[0] or "No difference fits" in errors[0]
+    assert RESULT_KEY not in at.session_state
+    at.toggle(key="ws_fill_weak").set_value(True)
+    at.run()
+    make_pdf(at)
+    assert not at.error, texts(at.error)
+    assert at.session_state[RESULT_KEY]["puzzles"] == [{"title": "cup", "differences": 3, "seed": 4}]
 
 
 def test_a_bad_file_in_a_pack_is_named_in_an_error():
