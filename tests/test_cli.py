@@ -117,18 +117,21 @@ def test_every_option_reaches_the_puzzle(workdir, drawing_png):
         "felzenszwalb",
         "--inpainter",
         "telea",
+        "--fill-weak",
         "--out",
         "options.zip",
         cwd=workdir,
     )
     assert done.returncode == 0, done.stderr
     puzzle = load_puzzle(workdir / "options.zip")
+    # fill_weak is a setting now (natural-only is the default; --fill-weak fills up with weaker changes).
     assert puzzle.settings == {
         "n_differences": 2,
         "difficulty": "easy",
         "kinds": ["remove", "recolor"],
         "print_safe": True,
         "max_side": 320,
+        "fill_weak": True,
     }
     assert puzzle.backends == {"segmenter": "felzenszwalb", "inpainter": "telea"}
     assert puzzle.shape == (240, 320) and puzzle.seed == 3
@@ -220,6 +223,36 @@ def test_a_picture_that_cannot_hold_the_puzzle_is_one_clear_line(workdir):
     assert_one_line_error(done, r"No difference fits in this picture", code=1)
 
 
+@pytest.fixture(scope="module")
+def cup_png(workdir) -> Path:
+    """The coffee cup: it holds fewer than 4 natural differences at 384 px."""
+    from tests.conftest import photo
+
+    path = workdir / "cup.png"
+    path.write_bytes(encode(photo("coffee", 384), "PNG"))
+    return path
+
+
+def test_a_photo_that_holds_fewer_is_one_line_and_fill_weak_reaches_the_number(workdir, cup_png):
+    # Natural-only is the default: one line on stderr saying how many fit, exit 1, nothing written.
+    settings = ["-n", "4", "--seed", "5", "--max-side", "384", "--inpainter", "telea"]
+    refused = run("generate", cup_png, *settings, "-o", "cup.zip", cwd=workdir)
+    assert_one_line_error(refused, r"can hold only \d of the 4 differences|No difference fits in this picture", code=1)
+    assert "allow weaker changes to fill up" in refused.stderr
+    assert not (workdir / "cup.zip").exists()
+    done = run("generate", cup_png, *settings, "--fill-weak", "-o", "cup.zip", cwd=workdir)
+    assert done.returncode == 0, done.stderr
+    puzzle = load_puzzle(workdir / "cup.zip")
+    assert len(puzzle) == 4 and puzzle.settings["fill_weak"] is True
+    assert guarantee_violations(puzzle, n_differences=4) == []
+    # The weaker changes are flagged on their lines and in one warning.
+    lines = done.stdout.splitlines()
+    assert lines[:-1] == [d.summary() for d in puzzle.differences]
+    assert sum(line.endswith("  WEAK") for line in lines[:-1]) == len(puzzle.weak_differences) > 0
+    assert done.stderr.splitlines() == [f"{PROG}: warning: {w}" for w in puzzle.warnings]
+    assert lines[-1].startswith("Saved 4 differences")
+
+
 def test_an_output_that_is_a_file_is_one_clear_line(workdir, drawing_png):
     taken = workdir / "taken"
     taken.write_text("do not overwrite")
@@ -251,6 +284,7 @@ def test_generate_help_mentions_every_option(workdir):
         "--seed",
         "--kinds",
         "--print-safe",
+        "--fill-weak",
         "--max-side",
         "--segmenter",
         "--inpainter",
