@@ -45,8 +45,12 @@ def open_app(lang: str = "en", page: str | None = None) -> AppTest:
     return at
 
 
-def generate(at: AppTest, *, sample: str = "coffee", n: int = 5) -> Puzzle:
-    """Make a puzzle on the Create page with the fast backend; returns the session's puzzle."""
+def generate(at: AppTest, *, sample: str = "drawing", n: int = 5) -> Puzzle:
+    """Make a puzzle on the Create page with the fast backend; returns the session's puzzle.
+
+    The drawing, not the coffee cup used before: natural-only is the default, and the cup holds no natural
+    difference at this size, the drawing 5 with any seed.
+    """
     at.selectbox(key="create_sample").set_value(sample)
     at.slider(key="create_n").set_value(n)
     at.select_slider(key="create_max_side").set_value(FAST["create_max_side"])
@@ -199,6 +203,7 @@ def test_a_picture_that_holds_fewer_offers_to_make_that_many(lang):
     assert not at.exception, at.exception
     assert len(at.error) == 1 and at.error[0].value.startswith(f"**{table['error_image_unsuitable']}**")
     held = int(re.search(r"can hold only (\d+)", at.error[0].value).group(1))
+    assert at.button(key="create_fill_up").label == table["fill_up_button"].format(n=10)  # the other offer
     fewer = at.button(key="create_fewer")
     assert fewer.label == table["fewer_button"].format(n=held)
     fewer.click().run()
@@ -206,6 +211,45 @@ def test_a_picture_that_holds_fewer_offers_to_make_that_many(lang):
     puzzle = at.session_state["puzzle"]
     assert len(puzzle) == held and at.slider(key="create_n").value == held
     assert puzzle.seed == 1
+    assert "create_fewer_seed" not in at.session_state, "the offer's seed is used once, not for a later puzzle"
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_photo_that_holds_fewer_offers_to_fill_up_with_weaker_changes(lang):
+    # Natural-only is the default: the coffee cup holds fewer than 5 natural differences at this size. The error
+    # offers that many (when there are any) and the number asked for with weaker changes; one click makes it.
+    table = EN if lang == "en" else JA
+    at = open_app(lang)
+    at.selectbox(key="create_sample").set_value("coffee")
+    at.slider(key="create_n").set_value(5)
+    at.text_input(key="create_seed").set_value("1")
+    at.select_slider(key="create_max_side").set_value(FAST["create_max_side"])
+    at.selectbox(key="create_inpainter").set_value(FAST["create_inpainter"])
+    assert at.toggle(key="create_fill_weak").value is False
+    assert at.toggle(key="create_fill_weak").label == table["fill_weak_label"]
+    at.run()
+    at.button(key="create_generate").click().run()
+    assert not at.exception, at.exception
+    assert len(at.error) == 1 and at.error[0].value.startswith(f"**{table['error_image_unsuitable']}**")
+    assert "puzzle" not in at.session_state
+    held = re.search(r"can hold only (\d+) of the 5", at.error[0].value)
+    if held:
+        assert at.button(key="create_fewer").label == table["fewer_button"].format(n=int(held.group(1)))
+    else:  # none fits: nothing to make fewer of
+        assert "No difference fits in this picture" in at.error[0].value
+        assert "create_fewer" not in [b.key for b in at.button]
+    fill_up = at.button(key="create_fill_up")
+    assert fill_up.label == table["fill_up_button"].format(n=5)
+    fill_up.click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    puzzle = at.session_state["puzzle"]
+    assert len(puzzle) == 5 and puzzle.seed == 1
+    assert puzzle.settings["fill_weak"] is True and at.toggle(key="create_fill_weak").value is True
+    weak = puzzle.weak_differences
+    assert weak, "the cup holds fewer than 5 natural differences: some are weak"
+    ids = ", ".join(f"#{d.id}" for d in weak)
+    expected = table["weak_warning"].format(natural=5 - len(weak), n=5, ids=ids)
+    assert [w.value for w in at.warning] == [expected]
     assert "create_fewer_seed" not in at.session_state, "the offer's seed is used once, not for a later puzzle"
 
 
@@ -318,6 +362,8 @@ def test_an_uploaded_picture_is_never_written_to_disk(monkeypatch):
     at.file_uploader(key="create_upload").set_value(("mine.jpg", _coffee_jpeg(), "image/jpeg"))
     at.select_slider(key="create_max_side").set_value(384)
     at.selectbox(key="create_inpainter").set_value("telea")
+    # The photo holds fewer natural differences than asked (natural-only is the default): filled up.
+    at.toggle(key="create_fill_weak").set_value(True)
     at.run()
     at.button(key="create_generate").click().run()
     assert not at.exception and not at.error
