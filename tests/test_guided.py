@@ -93,7 +93,7 @@ def test_add_difference_adds_the_kind_asked_for_and_keeps_the_others(pipeline, b
 
 def test_a_point_just_off_a_thing_means_that_thing(pipeline, base):
     # The click tolerance of the Play page (1 % of the diagonal: 5 px here) forgives a point just outside.
-    (x, y), colour = THINGS["blue disk"]
+    x, y = THINGS["blue disk"][0]
     added = pipeline.add_difference(base, (x + RADIUS + 4, y), kind="recolor")
     assert added.difference(2).mask[y, x], "the blue disk changed"
     with pytest.raises(ImageUnsuitableError, match="There is no separate thing"):
@@ -423,3 +423,37 @@ def test_point_to_change_and_point_to_protect_on_the_create_page(lang):
     assert area[free[1], free[0]] and len(kept) == 2
     assert not (kept.original != kept.modified).any(axis=2)[area].any()
     assert table["protected_in"].split("{")[0].split("(")[0].split("（")[0] in at.success[0].value
+
+
+@pytest.mark.parametrize(
+    "settings_patch",
+    [
+        {"kinds": 5},
+        {"max_side": "big"},
+        {"max_side": None},
+        {"replaced": 7},
+        {"difficulty": ["x"]},
+        {"fill_weak": "yes"},
+    ],
+)
+def test_settings_from_a_shared_file_that_make_no_sense_fall_back_to_defaults(pipeline, base, settings_patch):
+    # A puzzle file may carry anything in "settings"; replace and add read them and must not crash on them.
+    import io
+    import json
+    import zipfile
+
+    data = puzzle_to_zip_bytes(base)
+    with zipfile.ZipFile(io.BytesIO(data)) as zin:
+        files = {name: zin.read(name) for name in zin.namelist()}
+    doc = json.loads(files["puzzle.json"])
+    doc["settings"].update(settings_patch)
+    files["puzzle.json"] = json.dumps(doc).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zout:
+        for name, content in files.items():
+            zout.writestr(name, content)
+    shared = load_puzzle(out.getvalue())
+    added = pipeline.add_difference(shared, THINGS["green disk"][0], kind="remove")
+    assert len(added) == 2 and guarantee_violations(added, n_differences=2) == []
+    replaced = pipeline.replace_difference(added, 2, seed=1)
+    assert len(replaced) == 2
