@@ -111,6 +111,7 @@ class EditContext:
     edges_near: np.ndarray | None = None  # (H, W) bool, near a Canny edge of the original
     reserved: np.ndarray | None = None  # (H, W) bool, objects still waiting to be changed: copies avoid them
     fills: dict = field(default_factory=dict)  # hole and source -> filled pixels, for this picture's edits
+    drawn: bool = True  # the picture is a drawing (flat colour), not a photo
 
 
 @dataclass(frozen=True, eq=False)
@@ -361,6 +362,10 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
     every detail; a grey, white or black thing gets a moderate paint colour. Skin, fur, foliage and
     textured things are refused.
     """
+    if not ctx.drawn and not ctx.relaxed:
+        # In photos no recolour passed a blind review (E: 1 of 48 usable): paint on lit, textured things
+        # looks applied, a piece of a larger thing gets two colours, and a fringe of the old colour stays.
+        return None
     cues = cand.cues
     uniform = cues.inside_spread <= MAX_UNIFORM_SPREAD and cues.inside_texture <= MAX_UNIFORM_TEXTURE
     shaded = cues.inside_spread <= MAX_SHADED_SPREAD and cues.inside_texture <= MAX_SHADED_TEXTURE

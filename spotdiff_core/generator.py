@@ -141,6 +141,16 @@ class Analysis:
     lab_smooth: np.ndarray  # (H, W, 3) float32, Lab blurred (sigma 1): surround matching
     edges_near: np.ndarray  # (H, W) bool, within a few px of a Canny edge
     faces: tuple[tuple[int, int, int, int], ...] = ()
+    drawn: bool = False  # a drawing (mostly flat colour), not a photo: see is_drawn
+
+
+DRAWN_FLAT_SHARE = 0.55  # drawings measured 0.61-0.97 of their pixels flat, photos 0.01-0.47
+FLAT_GRADIENT = 0.5  # L units per pixel: flat
+
+
+def is_drawn(gradient: np.ndarray) -> bool:
+    """Whether a picture is a drawing (flat colour fills) rather than a photo, from its L gradient (Sobel)."""
+    return bool((gradient < 4.0 * FLAT_GRADIENT).mean() >= DRAWN_FLAT_SHARE)
 
 
 @dataclass(frozen=True, eq=False)
@@ -311,7 +321,17 @@ class Pipeline:
             edges_near=edges_near,
             protected=protected,
         )
-        analysis = Analysis(lab, saliency, gradient, tuple(candidates), protected, lab_smooth, edges_near, tuple(faces))
+        analysis = Analysis(
+            lab,
+            saliency,
+            gradient,
+            tuple(candidates),
+            protected,
+            lab_smooth,
+            edges_near,
+            tuple(faces),
+            is_drawn(gradient),
+        )
         with self._lock:
             self._analyses[key] = analysis
             while len(self._analyses) > self._CACHE_SIZE:
@@ -675,6 +695,7 @@ class Pipeline:
             lab_smooth=analysis.lab_smooth,
             edges_near=analysis.edges_near,
             thumbnail_lab=_thumbnail(analysis.lab_smooth),
+            drawn=analysis.drawn,
         )
         for slot, did in enumerate(ids):
             report("editing", 0.4 + 0.55 * slot / len(ids))
