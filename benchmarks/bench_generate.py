@@ -1,10 +1,11 @@
-"""Benchmark: whole-process `python -m spotdiff_core generate` of 5 differences on 1024 px photos.
+"""Benchmark: whole-process `python -m spotdiff_core generate` of 5 differences on 1024 px pictures.
 
-Reports the median wall time and peak memory (max RSS of the child process) per photo, and checks
-that `import spotdiff_core` imports neither torch, ultralytics nor streamlit.
-Targets (issue 2): median <= 4 s (aim 2 s), peak memory < 600 MB.
+Reports the median wall time and peak memory (max RSS of the child process) per picture, and checks
+that `import spotdiff_core` imports neither torch, ultralytics nor streamlit. Photos mostly answer that
+they hold fewer natural differences (timed too: that answer is what the user waits for); the drawings
+make all 5. Targets (the naturalness issue): median <= 2.5 s, peak memory < 600 MB.
 
-    python benchmarks/bench_generate.py [--runs 5] [--photos coffee,astronaut,chelsea,rocket]
+    python benchmarks/bench_generate.py [--runs 5] [--photos coffee,astronaut,sample:drawing,drawing:street]
 """
 
 from __future__ import annotations
@@ -26,15 +27,21 @@ TARGET_MB = 600.0
 
 
 def photo_1024(name: str, folder: Path) -> Path:
+    """A scikit-image photo by name, or ``sample:NAME`` / ``drawing:NAME``, at 1024 px on its long side."""
     import cv2
     from PIL import Image
     from skimage import data
 
-    image = getattr(data, name)()[..., :3]
+    if ":" in name:
+        from spotdiff_core.gallery import load_picture
+
+        image = load_picture(name, max_side=2048).image
+    else:
+        image = getattr(data, name)()[..., :3]
     h, w = image.shape[:2]
     scale = 1024 / max(h, w)
     image = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_CUBIC)
-    path = folder / f"{name}.jpg"
+    path = folder / (f"{name.replace(':', '-')}.png" if ":" in name else f"{name}.jpg")  # drawings stay crisp
     Image.fromarray(image).save(path, quality=92)
     return path
 
@@ -70,13 +77,18 @@ def import_is_light() -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--photos", default="coffee,astronaut,chelsea,rocket")
+    parser.add_argument(
+        "--photos",
+        default="coffee,astronaut,chelsea,rocket,sample:drawing,drawing:street,drawing:kitchen",
+        help="scikit-image photo names, sample:NAME or drawing:NAME (drawings hold 5 natural differences; "
+        "the photos mostly answer how few they hold)",
+    )
     parser.add_argument("--differences", type=int, default=5)
     parser.add_argument("--extra", default="", help="extra arguments for generate, e.g. '--segmenter fastsam'")
     opts = parser.parse_args()
     env_note = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
     print(f"spotdiff generate benchmark ({env_note}); {opts.runs} runs per photo, {opts.differences} differences")
-    all_times, peaks = [], []
+    all_times, made_times, peaks = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for name in opts.photos.split(","):
@@ -94,7 +106,7 @@ def main() -> int:
                     "--seed",
                     str(run),
                     "--out",
-                    str(folder / f"{name}-{run}.zip"),
+                    str(folder / f"{name.replace(':', '-')}-{run}.zip"),
                     *opts.extra.split(),
                 ]
                 elapsed, peak, held = run_once(cmd)
@@ -102,6 +114,8 @@ def main() -> int:
                 peaks.append(peak)
                 if held:
                     answers.append(f"seed {run}: {held}")
+                else:
+                    made_times.append(elapsed)
             all_times.extend(times)
             note = f"  [fewer than {opts.differences}: {'; '.join(answers)}]" if answers else ""
             print(
@@ -113,6 +127,11 @@ def main() -> int:
     print(
         f"overall median {median:.2f} s (target <= {TARGET_SECONDS} s), peak RSS {peak:.0f} MB (target < {TARGET_MB:.0f} MB)"
     )
+    if made_times:
+        print(
+            f"median of the runs that made all {opts.differences}: {statistics.median(made_times):.2f} s "
+            f"({len(made_times)} of {len(all_times)} runs)"
+        )
     print(f"import spotdiff_core is light (no torch/ultralytics/streamlit): {light}")
     ok = median <= TARGET_SECONDS and peak < TARGET_MB and light
     print("PASS" if ok else "FAIL")
