@@ -160,12 +160,23 @@ def _paste(base: np.ndarray, rgb: np.ndarray, alpha: np.ndarray, x: int, y: int)
     return out, footprint
 
 
-def _cutout(image: np.ndarray, cand: Candidate) -> tuple[np.ndarray, np.ndarray]:
-    """The object's pixels (h+4, w+4, 3) and feathered alpha (h+4, w+4), padded by 2 px."""
+def _whole(cand: Candidate) -> tuple[np.ndarray, int]:
+    """The thing's mask grown round by its outline stroke (a smooth, whole outline rather than the segmenter's
+    blocky one: pasted as it was, a drawn thing got a jagged, broken edge), and how far it was grown (px)."""
+    grow = max(1, _halo(cand.segment.area) - 2)
+    local = np.pad(cand.segment.local_mask, grow)
+    return _grow(local, grow), grow
+
+
+def _cutout(image: np.ndarray, cand: Candidate) -> tuple[np.ndarray, np.ndarray, int]:
+    """The whole thing's pixels and feathered alpha (see :func:`_whole`), padded by 2 px, and how far the
+    cut-out reaches past the segment's box on each side (px)."""
     x, y, w, h = cand.segment.bbox
-    alpha = _soft_alpha(cand.segment.local_mask)
-    padded = cv2.copyMakeBorder(image, 2, 2, 2, 2, cv2.BORDER_REFLECT)
-    return padded[y : y + h + 4, x : x + w + 4].copy(), alpha
+    whole, grow = _whole(cand)
+    alpha = _soft_alpha(whole)
+    pad = grow + 2
+    padded = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REFLECT)
+    return padded[y : y + h + 2 * pad, x : x + w + 2 * pad].copy(), alpha, pad
 
 
 def is_detached(cand: Candidate) -> bool:
@@ -515,7 +526,7 @@ def duplicate(cand: Candidate, ctx: EditContext) -> EditResult | None:
     if cut > limit["attached"]:
         return None  # a torn piece of something larger, or a thing on its arm: a copy would float
     x, y, _w, _h = cand.segment.bbox
-    rgb, alpha = _cutout(ctx.image, cand)
+    rgb, alpha, pad = _cutout(ctx.image, cand)
     oh, ow = alpha.shape
     ring_w = max(4, ring_radius(cand.segment.area) // 2)
     if ow + 2 * ring_w + 8 >= W or oh + 2 * ring_w + 8 >= H:
@@ -524,7 +535,7 @@ def duplicate(cand: Candidate, ctx: EditContext) -> EditResult | None:
     # The surround pattern: a ring around the footprint, inside a box padded by ring_w.
     padded_fp = np.pad(footprint_local, ring_w)
     ring_local = ring_of(padded_fp, ring_w)
-    sx, sy = x - 2 - ring_w, y - 2 - ring_w
+    sx, sy = x - pad - ring_w, y - pad - ring_w
     if sx < 0 or sy < 0 or sx + padded_fp.shape[1] > W or sy + padded_fp.shape[0] > H:
         return None
     forbidden = ctx.blocked | _grow(cand.full_mask((H, W)), ctx.spacing)
@@ -532,7 +543,7 @@ def duplicate(cand: Candidate, ctx: EditContext) -> EditResult | None:
     band = max(oh, int(0.12 * H))  # things that stand on something stay at their height in the scene
     for _ in range(PLACEMENT_TRIES):
         px = int(ctx.rng.integers(ring_w + 2, W - ow - ring_w - 2))
-        py = int(np.clip(y - 2 + ctx.rng.integers(-band, band + 1), ring_w + 2, H - oh - ring_w - 2))
+        py = int(np.clip(y - pad + ctx.rng.integers(-band, band + 1), ring_w + 2, H - oh - ring_w - 2))
         if forbidden[py : py + oh, px : px + ow][footprint_local].any():
             continue
         rim = _surround_match(ctx, ring_local, sx, sy, px - ring_w, py - ring_w)
@@ -562,16 +573,21 @@ def resize(cand: Candidate, ctx: EditContext) -> EditResult | None:
     if cand.area_fraction * ctx.strength.grow**2 > 0.6 * limits.MAX_REGION_FRACTION:
         grow = False
     factor = ctx.strength.grow if grow else ctx.strength.shrink
+    whole, reach = _whole(cand)  # the thing with its outline stroke, smooth
     x, y, w, h = cand.segment.bbox
+    base = y + h
+    x, y, w, h = x - reach, y - reach, w + 2 * reach, h + 2 * reach
+    if x < 0 or y < 0 or x + w > W or y + h > H:
+        return None
     nw, nh = max(3, round(w * factor)), max(3, round(h * factor))
     cx = x + w / 2.0
-    nx, ny = round(cx - nw / 2.0) - 2, y + h - nh - 2  # keep the base where it stands
+    nx, ny = round(cx - nw / 2.0) - 2, round(base + reach * factor) - nh - 2  # the thing's base stays where it stood
     if nx < 0 or ny < 0 or nx + nw + 4 > W or ny + nh + 4 > H:
         return None
     crop = ctx.image[y : y + h, x : x + w]
     interp = cv2.INTER_CUBIC if grow else cv2.INTER_AREA
     scaled_rgb = cv2.resize(crop, (nw, nh), interpolation=interp)
-    scaled_mask = cv2.resize(cand.segment.local_mask.astype(np.float32), (nw, nh), interpolation=cv2.INTER_LINEAR) > 0.5
+    scaled_mask = cv2.resize(whole.astype(np.float32), (nw, nh), interpolation=cv2.INTER_LINEAR) > 0.5
     rgb = cv2.copyMakeBorder(scaled_rgb, 2, 2, 2, 2, cv2.BORDER_REPLICATE)
     alpha = _soft_alpha(scaled_mask)
     covered = np.zeros((H, W), bool)
@@ -613,14 +629,16 @@ def flip(cand: Candidate, ctx: EditContext) -> EditResult | None:
     )
     if de_overlap < 12.0 and changed_shape < 0.25:
         return None  # nearly symmetric: the flip would look unchanged or leave only a smear
-    alpha = _soft_alpha(mirrored)
+    rgb, alpha, pad = _cutout(ctx.image, cand)  # the whole thing with its outline stroke
+    rgb, alpha = np.flip(rgb, axis=1), np.flip(alpha, axis=1)
+    if x - pad < 0 or y - pad < 0 or x - pad + alpha.shape[1] > W or y - pad + alpha.shape[0] > H:
+        return None
     covered = np.zeros((H, W), bool)
-    covered[y - 2 : y - 2 + alpha.shape[0], x - 2 : x - 2 + alpha.shape[1]] = alpha > 0.5
+    covered[y - pad : y - pad + alpha.shape[0], x - pad : x - pad + alpha.shape[1]] = alpha > 0.5
     removed = _remove_object(ctx, cand.full_mask((H, W)), cand.segment.area, covered=covered)
     if removed is None:
         return None
-    rgb, _ = _cutout(ctx.image, cand)
-    out, footprint = _paste(removed.image, np.flip(rgb, axis=1), alpha, x - 2, y - 2)
+    out, footprint = _paste(removed.image, rgb, alpha, x - pad, y - pad)
     return EditResult(out, removed.hole | footprint, _removal_scores(ctx, out, removed, footprint))
 
 
