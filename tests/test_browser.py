@@ -108,12 +108,17 @@ def test_upload_generate_download_and_play_to_the_end(browser, server, photo_jpe
     page.goto(server)
     page.get_by_role("heading", name="Create a puzzle").wait_for()
 
-    # Upload a photo and make a puzzle with the default settings (5 differences, normal).
+    # Upload a photo and make a puzzle with the default settings (5 differences, normal). Natural-only is the
+    # default and the coffee cup holds fewer natural differences: the error offers to fill up, and one click
+    # makes the 5 asked for, with weaker changes among them.
     page.get_by_role("radio", name="Upload").click()
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(photo_jpeg)
     page.get_by_text("at working size").wait_for()
     page.get_by_role("button", name="Make the puzzle").click()
+    page.get_by_text("This picture cannot hold the puzzle.").wait_for(timeout=GENERATE_TIMEOUT_MS)
+    page.get_by_role("button", name="Make 5 with weaker changes").click()
     page.get_by_text("Made 5 differences in").wait_for(timeout=GENERATE_TIMEOUT_MS)
+    assert page.get_by_role("switch", name="Fill up with weaker changes").is_checked()
     page.get_by_text("With differences").wait_for()
     screenshot(page, "create.png")
 

@@ -28,7 +28,9 @@ from spotdiff_core.samples import illustration
 from tests.conftest import photo
 
 WORKING_SIZE = 448
-N_DIFFERENCES = 4  # what each of these pictures holds at 448 px as natural (or flagged weak) differences
+# Natural-only is the default and the photos here hold fewer natural differences: each session fills up
+# (fill_weak=True) to this many, as a user who turned on "Fill up with weaker changes" would.
+N_DIFFERENCES = 4
 JOIN_TIMEOUT_S = 600.0  # all threads together; a generation takes about a second on an idle machine
 
 # (picture, seed, difficulty): eight sessions, two pairs sharing a picture (and so the pipeline's analysis cache).
@@ -72,7 +74,7 @@ def _make(pipeline, name: str, seed: int, difficulty: str) -> tuple[np.ndarray, 
     """What one session does: load the upload at working size, then generate."""
     image = load_image(UPLOADS[name], max_side=WORKING_SIZE)
     puzzle = pipeline.generate(
-        image, n_differences=N_DIFFERENCES, seed=seed, difficulty=difficulty, max_side=WORKING_SIZE
+        image, n_differences=N_DIFFERENCES, seed=seed, difficulty=difficulty, max_side=WORKING_SIZE, fill_weak=True
     )
     return image, puzzle
 
