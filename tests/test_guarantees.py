@@ -193,7 +193,7 @@ def test_by_default_every_difference_is_natural(name):
     assert guarantee_violations(puzzle, n_differences=5) == []
 
 
-@pytest.mark.parametrize("name", ["astronaut", "coffee", "bus"])
+@pytest.mark.parametrize("name", ["astronaut", "coffee"])  # each holds a natural removal or copy at normal
 def test_a_photo_asked_for_more_than_it_holds_says_how_many_and_makes_that_many_natural_ones(name):
     image = picture(name)
     settings = dict(difficulty="normal", seed=11, max_side=WORKING_SIDE)
