@@ -565,8 +565,13 @@ def duplicate(cand: Candidate, ctx: EditContext) -> EditResult | None:
 
 
 def resize(cand: Candidate, ctx: EditContext) -> EditResult | None:
-    """Grow or shrink a detached thing about its base; the uncovered surround is continued from its ring."""
-    if not ctx.relaxed and not is_detached(cand):
+    """Grow or shrink a detached thing about its base; the uncovered surround is continued from its ring.
+
+    Only when filling up (the fallback tier): in the blind reviews D to G, 12 to 25 % of the resizes on drawings
+    were usable and none on photos (a blurred or haloed edge, a thing grown into its neighbours, a change
+    nobody can name).
+    """
+    if not ctx.relaxed:
         return None
     H, W = ctx.image.shape[:2]
     grow = ctx.rng.random() < 0.5
