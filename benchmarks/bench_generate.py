@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: the drawings come from the package
+    sys.path.insert(0, str(ROOT))
 TARGET_SECONDS = 2.5  # the naturalness issue: 5 differences at 1024 px, face detection included (was 4.0)
 TARGET_MB = 600.0
 
