@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -343,5 +344,7 @@ def test_the_cli_with_fastsam_writes_everything_and_keeps_its_exit_codes(fastsam
         assert len(load_puzzle(tmp_path / "q.zip")) == 10
     else:
         assert refused.returncode == 1
-        assert refused.stderr.strip().count("\n") == 0 and "can hold only" in refused.stderr
+        assert refused.stderr.strip().count("\n") == 0
+        # Even filling up, the random blobs may hold no mirrorable thing at all: "No difference fits" says so.
+        assert re.search(r"can hold only \d of the 10 differences|No difference fits in this picture", refused.stderr)
         assert not (tmp_path / "q.zip").exists()

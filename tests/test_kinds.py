@@ -36,8 +36,9 @@ def test_one_kind_alone_on_the_drawing_keeps_every_guarantee(kind, difficulty):
     # The built-in drawing's shapes are symmetric (sun, ball, house), and the drawn street's one-way things
     # (dog, car) stand on lines a cut would break: flips alone are judged on an asymmetric shape at every
     # difficulty (test_flip_mirrors_an_asymmetric_object) and counted honestly on the street.
-    # The drawing holds only 2 natural resizes at easy and normal (natural-only is the default): each kind is
-    # filled up to 3, so the guarantees are checked for every kind alone at every difficulty.
+    # Natural-only is the default and resizes are made only when filling up (the drawing held 2 natural ones
+    # at easy and normal before): each kind is filled up to 3, so the guarantees are checked for every kind
+    # alone at every difficulty.
     n = 3
     puzzle = generate_puzzle(
         picture("drawing"),
@@ -229,8 +230,8 @@ def test_shrinking_fills_the_uncovered_background(background, inpainter):
         cv2.circle(image, (256, 192), 45, RED, -1, cv2.LINE_AA)
     before = object_pixels(image, RED)
     try:
-        # The gate flags this shrink weak (seam 0.23 > 0.2: the smaller disc's own outline borders the fill),
-        # and natural-only is the default: what is checked here is how the resize fills, so it may fill up.
+        # Resizes are made only when filling up (natural-only is the default; the gate also flags this shrink
+        # weak: seam 0.23 > 0.2, the smaller disc's own outline borders the fill). Checked: how it fills.
         puzzle = generate_puzzle(
             image, n_differences=1, kinds=["resize"], difficulty="easy", inpainter=inpainter, seed=0, fill_weak=True
         )
@@ -261,8 +262,8 @@ def test_growing_covers_the_old_object():
     image = _disc(25)
     before = object_pixels(image, RED)
     for seed in range(6):
-        # The gate flags resizes of this disc weak (seam 0.24 to 0.31 > 0.2), and natural-only is the default:
-        # what is checked here is how the resize covers, so it may fill up.
+        # Resizes are made only when filling up (natural-only is the default; the gate also flags these weak:
+        # seam 0.24 to 0.31 > 0.2). Checked: how the resize covers.
         puzzle = generate_puzzle(image, n_differences=1, kinds=["resize"], difficulty="easy", seed=seed, fill_weak=True)
         after = object_pixels(puzzle.modified, RED)
         if after.sum() > before.sum():
