@@ -103,7 +103,7 @@ def make_settings(
         )
     kinds = tuple(k for k in limits.KINDS if k in kinds)  # canonical order: settings compare equal
     return Settings(
-        int(n_differences), difficulty, kinds, bool(print_safe), validate_max_side(max_side), fill_weak is True
+        int(n_differences), difficulty, kinds, bool(print_safe), validate_max_side(max_side), bool(fill_weak)
     )
 
 
@@ -572,7 +572,7 @@ class Pipeline:
             kinds=kinds or None,
             print_safe=stored.get("print_safe") is True,
             max_side=max_side,
-            fill_weak=stored.get("fill_weak", False),
+            fill_weak=stored.get("fill_weak") is True,  # a shared file may say "yes"
         )
         analysis = self.analyse(puzzle.original)
         kept = protect_mask(analysis, puzzle.shape, protect)
@@ -752,11 +752,12 @@ class Pipeline:
             if accepted is None:
                 held = len(made)
                 weak = "" if settings.fill_weak else "allow weaker changes to fill up, "
+                how = "even with weaker changes" if settings.fill_weak else "so that it looks natural"
                 asked = f"difficulty {settings.difficulty}, kinds {', '.join(settings.kinds)}"
                 if held == 0:
                     raise ImageUnsuitableError(
                         f"No difference fits in this picture ({asked}): it has no separate objects that can be "
-                        f"changed so that it looks natural; {weak}or try another picture.",
+                        f"changed {how}; {weak + 'or ' if weak else ''}try another picture.",
                         held=0,
                     )
                 raise ImageUnsuitableError(

@@ -115,7 +115,7 @@ def head_mask(lab: np.ndarray) -> np.ndarray:
 
 EYE_MAX_FRACTION = 0.0025  # an eye covers at most this share of the picture
 EYE_MIN_COMPACTNESS = 0.45
-EYE_FACE_MAX_FRACTION = 0.05  # a face around a pair of eyes covers at most this share of the picture
+EYE_FACE_MAX_FRACTION = 0.25  # a face around a pair of eyes covers at most this share of the picture
 
 
 def eye_pair_mask(segments, lab: np.ndarray) -> np.ndarray:

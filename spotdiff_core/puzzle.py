@@ -124,7 +124,8 @@ class Puzzle:
     seed : int
         The seed that reproduces this puzzle with the same picture and settings.
     settings : dict
-        The generation settings (n_differences, difficulty, kinds, print_safe, max_side).
+        The generation settings (n_differences, difficulty, kinds, print_safe, max_side, fill_weak), and the
+        records of guided creation when there are any (protected, pointed; see :mod:`spotdiff_core.guided`).
     backends : dict
         Which segmenter and inpainter made it, e.g. ``{"segmenter": "felzenszwalb", "inpainter": "patchmatch"}``.
     """

@@ -106,6 +106,8 @@ def run_worksheet(args: argparse.Namespace) -> int:
             f"{number}. {name}: {len(puzzle)} differences, {puzzle.settings.get('difficulty', '?')}, "
             f"{puzzle.width}x{puzzle.height}, seed {puzzle.seed}"
         )
+        for warning in puzzle.warnings:  # weak differences, when filling up
+            print(f"warning: puzzle {number}: {warning}", file=sys.stderr)
     if options.grayscale:
         for number, ids in worksheet.weak_in_gray():
             print(
