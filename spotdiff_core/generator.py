@@ -420,9 +420,7 @@ class Pipeline:
         report = progress or (lambda stage, fraction: None)
         deadline = Deadline.after(time_limit)
         report("segmenting", 0.0)
-        base = np.array(puzzle.modified, copy=True)
-        base[old.mask] = puzzle.original[old.mask]
-        keep = [(d.id, d.kind, d.mask, dict(d.naturalness)) for d in puzzle.differences if d.id != difference_id]
+        base, keep = _without(puzzle, difference_id)
         rng = np.random.default_rng([puzzle.seed, difference_id, seed])
         report("choosing", 0.35)
         modified, made = self._fill(
@@ -438,18 +436,11 @@ class Pipeline:
             avoid=old.mask,
             protect=kept,
         )
-        stored = puzzle.settings
-        replaced = [*_string_list(stored.get("replaced")), f"{difference_id}:{seed}"][-16:]
-        pointed = [(p["id"], p) for p in stored_pointed(stored) if p["id"] != difference_id]
+        replaced = [*_string_list(puzzle.settings.get("replaced")), f"{difference_id}:{seed}"][-16:]
+        pointed = [(p["id"], p) for p in stored_pointed(puzzle.settings) if p["id"] != difference_id]
         report("checking", 0.95)
-        return self._assemble(
-            puzzle.original,
-            modified,
-            made,
-            analysis,
-            settings.print_safe,
-            puzzle.seed,
-            {**settings.as_dict(), "replaced": replaced, **_guided_settings(kept, pointed)},
+        return self._reassemble(
+            puzzle, modified, made, analysis, settings, {"replaced": replaced, **_guided_settings(kept, pointed)}
         )
 
     def add_difference(
@@ -482,16 +473,12 @@ class Pipeline:
         report = progress or (lambda stage, fraction: None)
         deadline = Deadline.after(time_limit)
         report("segmenting", 0.0)
-        differences = list(puzzle.differences)
-        base = np.array(puzzle.modified, copy=True)
-        if len(differences) >= limits.MAX_DIFFERENCES:
-            weakest = min(differences, key=lambda d: (d.natural, d.conspicuity))
-            base[weakest.mask] = puzzle.original[weakest.mask]
-            differences.remove(weakest)
-            did = weakest.id
+        if len(puzzle) >= limits.MAX_DIFFERENCES:
+            did = min(puzzle.differences, key=lambda d: (d.natural, d.conspicuity)).id  # the weakest gives way
+            base, keep = _without(puzzle, did)
         else:
-            did = max((d.id for d in differences), default=0) + 1
-        keep = [(d.id, d.kind, d.mask, dict(d.naturalness)) for d in differences]
+            did = max((d.id for d in puzzle.differences), default=0) + 1
+            base, keep = _without(puzzle, None)
         rng = np.random.default_rng([puzzle.seed, target.x, target.y, seed])
         report("choosing", 0.35)
         modified, made = self._pointed(
@@ -499,20 +486,10 @@ class Pipeline:
         )
         pointed = [(p["id"], p) for p in stored_pointed(puzzle.settings) if p["id"] != did] + [(did, target)]
         report("checking", 0.95)
-        return self._assemble(
-            puzzle.original,
-            modified,
-            made,
-            analysis,
-            settings.print_safe,
-            puzzle.seed,
-            {
-                **puzzle.settings,
-                **settings.as_dict(),
-                "n_differences": len(made),
-                **_guided_settings(kept, pointed),
-            },
-        )
+        recorded = {"n_differences": len(made), **_guided_settings(kept, pointed)}
+        if "replaced" in puzzle.settings:
+            recorded["replaced"] = _string_list(puzzle.settings["replaced"])
+        return self._reassemble(puzzle, modified, made, analysis, settings, recorded)
 
     def protect(
         self,
@@ -558,6 +535,26 @@ class Pipeline:
         return result
 
     # --- the work ------------------------------------------------------------------------
+    def _reassemble(
+        self,
+        puzzle: Puzzle,
+        modified: np.ndarray,
+        made: list[tuple[int, str, np.ndarray, dict]],
+        analysis: Analysis,
+        settings: Settings,
+        recorded: dict,
+    ) -> Puzzle:
+        """:meth:`_assemble` for a changed copy of ``puzzle``: same picture and seed, settings plus ``recorded``."""
+        return self._assemble(
+            puzzle.original,
+            modified,
+            made,
+            analysis,
+            settings.print_safe,
+            puzzle.seed,
+            {**settings.as_dict(), **recorded},
+        )
+
     def _resume(self, puzzle: Puzzle, protect) -> tuple[Settings, Analysis, np.ndarray]:
         """A saved puzzle's settings, its picture's analysis, and its protected area plus ``protect``."""
         stored = dict(puzzle.settings)
@@ -853,6 +850,18 @@ class Pipeline:
             settings=settings,
             backends=self.backends,
         )
+
+
+def _without(puzzle: Puzzle, removed: int | None) -> tuple[np.ndarray, list[tuple[int, str, np.ndarray, dict]]]:
+    """The puzzle's changed picture with difference ``removed`` undone (if any), and the others to keep."""
+    base = np.array(puzzle.modified, copy=True)
+    keep = []
+    for d in puzzle.differences:
+        if d.id == removed:
+            base[d.mask] = puzzle.original[d.mask]
+        else:
+            keep.append((d.id, d.kind, d.mask, dict(d.naturalness)))
+    return base, keep
 
 
 def _string_list(value) -> list[str]:
