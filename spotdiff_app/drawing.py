@@ -9,7 +9,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from spotdiff_core.puzzle import Puzzle, draw_marker
+from spotdiff_core.labels import LabelCircle, place_labels
+from spotdiff_core.puzzle import Difference, Puzzle, marker_circle
 
 from .game import Game
 
@@ -61,8 +62,7 @@ def guide_picture(puzzle: Puzzle, protected: np.ndarray) -> np.ndarray:
         contours, _ = cv2.findContours(protected.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         cv2.drawContours(canvas, contours, -1, PROTECTED_EDGE, line_thickness(puzzle.shape), cv2.LINE_AA)
     thickness = line_thickness(puzzle.shape)
-    for d in puzzle.differences:
-        draw_marker(canvas, d, color=FOUND_COLOR, thickness=thickness, number=d.id)
+    draw_numbered_markers(canvas, [(d, FOUND_COLOR, d.id) for d in puzzle.differences], thickness=thickness)
     return canvas
 
 
@@ -77,11 +77,11 @@ def board_pictures(game: Game, *, miss: tuple[float, float] | None = None) -> tu
     pictures = []
     for base in (puzzle.original, puzzle.modified):
         canvas = np.array(base, copy=True)
-        for number, did in enumerate(game.found, start=1):
-            draw_marker(canvas, puzzle.difference(did), color=FOUND_COLOR, thickness=thickness, number=number)
+        marks = [(puzzle.difference(did), FOUND_COLOR, number) for number, did in enumerate(game.found, start=1)]
         if game.revealed:
-            for number, did in enumerate(game.remaining, start=len(game.found) + 1):
-                draw_marker(canvas, puzzle.difference(did), color=REVEALED_COLOR, thickness=thickness, number=number)
+            start = len(game.found) + 1
+            marks += [(puzzle.difference(did), REVEALED_COLOR, n) for n, did in enumerate(game.remaining, start=start)]
+        draw_numbered_markers(canvas, marks, thickness=thickness)
         if game.hint is not None:
             draw_dashed_circle(canvas, game.hint.center, game.hint.radius, color=HINT_COLOR, thickness=thickness)
         if miss is not None:
@@ -92,7 +92,54 @@ def board_pictures(game: Game, *, miss: tuple[float, float] | None = None) -> tu
 
 def answer_key(puzzle: Puzzle) -> np.ndarray:
     """The changed picture with every difference outlined and numbered, (H, W, 3) uint8."""
-    return puzzle.draw_answers()
+    canvas = np.array(puzzle.modified, copy=True)
+    marks = [(d, REVEALED_COLOR, d.id) for d in puzzle.differences]
+    draw_numbered_markers(canvas, marks, thickness=line_thickness(puzzle.shape))
+    return canvas
+
+
+LABEL_FONT = cv2.FONT_HERSHEY_DUPLEX
+
+
+def label_boxes(
+    shape: tuple[int, int], circles: list[tuple[tuple[int, int], int]], texts: list[str], *, thickness: int
+) -> list[tuple[int, int, int, int]]:
+    """Where each circle's number goes on a picture of this (H, W): (x, y, w, h) boxes in pixels from
+    :func:`spotdiff_core.labels.place_labels`, so no number lies on another circle or another number."""
+    scale = max(0.5, min(shape) / 700)
+    pad = max(2, thickness)
+    sizes = []
+    for text in texts:
+        (tw, th), _ = cv2.getTextSize(text, LABEL_FONT, scale, max(1, thickness - 1))
+        sizes.append((tw + 2 * pad, th + 2 * pad))
+    # The white halo under each circle is 2 px wider than the circle's own stroke.
+    label_circles = [LabelCircle(cx, cy, r, thickness + 2) for (cx, cy), r in circles]
+    boxes = place_labels(label_circles, sizes, bounds=(0, 0, shape[1], shape[0]), gap=1.0)
+    return [(math.floor(b.x), math.floor(b.y), w, h) for b, (w, h) in zip(boxes, sizes, strict=True)]
+
+
+def draw_numbered_markers(
+    canvas: np.ndarray, marks: list[tuple[Difference, tuple[int, int, int], int]], *, thickness: int
+) -> None:
+    """Circle each difference and number it on ``canvas`` (H, W, 3) uint8, in place.
+
+    ``marks`` holds (difference, colour, number). Every circle is drawn first, then every number in a filled
+    box placed by :func:`label_boxes`, so a later circle never covers an earlier number.
+    """
+    circles = [marker_circle(d, shape=canvas.shape[:2]) for d, _, _ in marks]
+    for ((cx, cy), radius), (_, color, _) in zip(circles, marks, strict=True):
+        cv2.circle(canvas, (cx, cy), radius, (255, 255, 255), thickness + 2, cv2.LINE_AA)
+        cv2.circle(canvas, (cx, cy), radius, color, thickness, cv2.LINE_AA)
+    texts = [str(number) for _, _, number in marks]
+    boxes = label_boxes(canvas.shape[:2], circles, texts, thickness=thickness)
+    scale = max(0.5, min(canvas.shape[:2]) / 700)
+    pad = max(2, thickness)
+    for (x, y, w, h), (_, color, _), text in zip(boxes, marks, texts, strict=True):
+        cv2.rectangle(canvas, (x, y), (x + w - 1, y + h - 1), color, -1)
+        baseline_y = y + h - pad
+        cv2.putText(
+            canvas, text, (x + pad, baseline_y), LABEL_FONT, scale, (255, 255, 255), max(1, thickness - 1), cv2.LINE_AA
+        )
 
 
 def png_bytes(image: np.ndarray) -> bytes:

@@ -123,3 +123,56 @@ def test_outline_test_is_exact_for_a_box_inside_outside_and_across():
     assert not LabelBox(11.5, -1, 4, 2).touches_outline(circle)  # beyond the stroke
     assert LabelBox(10.9, -1, 4, 2).touches_outline(circle)  # on the stroke's outer half
     assert math.isclose(LabelBox(20, 0, 1, 1).distances_to(0, 0)[0], 20)
+
+
+def crowded_puzzle():
+    """Five differences 40 px apart on a 320 x 200 picture: their answer circles overlap."""
+    import numpy as np
+
+    from spotdiff_core.puzzle import Difference, Puzzle, bbox_of, center_of
+
+    original = np.full((200, 320, 3), 120, np.uint8)
+    modified = original.copy()
+    differences = []
+    for i in range(5):
+        mask = np.zeros((200, 320), bool)
+        mask[90 + 6 * i : 110 + 6 * i, 80 + 40 * i : 110 + 40 * i] = True
+        modified[mask] = 20
+        differences.append(
+            Difference(
+                id=i + 1,
+                kind="remove",
+                mask=mask,
+                bbox=bbox_of(mask),
+                center=center_of(mask),
+                area_fraction=float(mask.mean()),
+                contrast=40.0,
+                lightness_contrast=30.0,
+                saliency=1.0,
+                conspicuity=0.5,
+            )
+        )
+    return Puzzle(original, modified, tuple(differences), seed=0, settings={"difficulty": "normal"})
+
+
+def test_app_answer_key_numbers_are_never_covered_by_another_circle():
+    import numpy as np
+
+    from spotdiff_app.drawing import REVEALED_COLOR, answer_key, label_boxes, line_thickness
+    from spotdiff_core.puzzle import marker_circle
+
+    puzzle = crowded_puzzle()
+    thickness = line_thickness(puzzle.shape)
+    circles = [marker_circle(d, shape=puzzle.shape) for d in puzzle.differences]
+    label_circles = [LabelCircle(cx, cy, r, thickness + 2) for (cx, cy), r in circles]
+    boxes = label_boxes(puzzle.shape, circles, [str(d.id) for d in puzzle.differences], thickness=thickness)
+    as_boxes = [LabelBox(x, y, w, h) for x, y, w, h in boxes]
+    assert clashes(label_circles, as_boxes) == []
+    # On the drawn key, every number's box is still in its own colour (or the white digit) at its edges:
+    # no circle was drawn over it.
+    key = answer_key(puzzle)
+    for x, y, w, h in boxes:
+        edge = np.concatenate(
+            [key[y, x : x + w], key[y + h - 1, x : x + w], key[y : y + h, x], key[y : y + h, x + w - 1]]
+        )
+        assert (edge == np.array(REVEALED_COLOR, np.uint8)).all(axis=1).mean() > 0.9
