@@ -13,7 +13,7 @@ from spotdiff_app import pictures, state
 from spotdiff_app.drawing import answer_key, guide_picture, png_bytes
 from spotdiff_app.game import to_working
 from spotdiff_app.i18n import current_language, option_labels, t, translate
-from spotdiff_app.messages import show_error
+from spotdiff_app.messages import plain, show_error, show_unexpected
 from spotdiff_app.navigation import has_worksheet_page, run_through_entry_script
 from spotdiff_app.settings import CreateSettings, parse_seed
 from spotdiff_app.widgets import (
@@ -242,13 +242,17 @@ def run_action(action: tuple[str, int | None], picture: pictures.Picture | None,
             info = state.puzzle_info()
         elif kind == "regenerate" and puzzle is not None:
             stored = puzzle.settings
+            # Opened files are checked, but a puzzle made in code may hold anything: what is not a valid
+            # choice falls back to the page's own.
+            difficulty = stored.get("difficulty")
+            print_safe = stored.get("print_safe")
             new = pipeline.generate(
                 puzzle.original,
                 n_differences=len(puzzle),
-                difficulty=stored.get("difficulty", settings.difficulty),
-                kinds=stored.get("kinds") or settings.kinds,
-                print_safe=bool(stored.get("print_safe", settings.print_safe)),
-                max_side=max(puzzle.shape),
+                difficulty=difficulty if difficulty in limits.DIFFICULTIES else settings.difficulty,
+                kinds=[k for k in limits.KINDS if k in _listed(stored.get("kinds"))] or settings.kinds,
+                print_safe=print_safe if isinstance(print_safe, bool) else settings.print_safe,
+                max_side=min(max(max(puzzle.shape), limits.MIN_MAX_SIDE), limits.MAX_MAX_SIDE),
                 fill_weak=stored.get("fill_weak") is True,
                 # The person's choices stay: the same things pointed at, the same areas kept.
                 at=[(*p["at"], p["kind"]) for p in stored_pointed(stored)][: len(puzzle)],
@@ -297,9 +301,17 @@ def run_action(action: tuple[str, int | None], picture: pictures.Picture | None,
                     args=(seed,),
                 )
         return
+    except Exception as error:  # a bug, not bad input: one sentence here, the details in the server log
+        bar.empty()
+        show_unexpected(error, f"create page {kind}")
+        return
     bar.empty()
     state.set_puzzle(new, **info)
     state.set_notice(notice)
+
+
+def _listed(value) -> list:
+    return value if isinstance(value, list) else []
 
 
 def puzzle_kinds(puzzle) -> tuple[str, ...]:
@@ -334,10 +346,10 @@ def review() -> None:
             width=puzzle.width,
             height=puzzle.height,
             n=len(puzzle),
-            difficulty=t(f"difficulty_{puzzle.settings.get('difficulty', 'normal')}"),
+            difficulty=plain(t(f"difficulty_{puzzle.settings.get('difficulty', 'normal')}")),
             seed=puzzle.seed,
-            segmenter=puzzle.backends.get("segmenter", "?"),
-            inpainter=puzzle.backends.get("inpainter", "?"),
+            segmenter=plain(puzzle.backends.get("segmenter", "?")),
+            inpainter=plain(puzzle.backends.get("inpainter", "?")),
         )
     )
     notice = state.pop_notice()
@@ -373,7 +385,7 @@ def review() -> None:
             st.caption(t("point_change_hint" if mode == "change" else "point_protect_hint"))
             refused = st.session_state.pop(POINT_ERROR_KEY, None)
             if refused:
-                st.error(f"**{t('point_refused')}** {refused}", icon=":material/block:")
+                st.error(f"**{t('point_refused')}** {plain(refused)}", icon=":material/block:")
             streamlit_image_coordinates(
                 guide_picture(puzzle, protected_area(puzzle)),
                 key=POINT_CLICK_KEY,

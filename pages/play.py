@@ -11,7 +11,7 @@ from spotdiff_app import state
 from spotdiff_app.drawing import board_pictures
 from spotdiff_app.game import Game, Outcome
 from spotdiff_app.i18n import t, t_or
-from spotdiff_app.messages import format_duration, show_error
+from spotdiff_app.messages import format_duration, plain, show_error
 from spotdiff_app.navigation import run_through_entry_script
 from spotdiff_app.pictures import from_sample
 from spotdiff_core import limits, load_puzzle
@@ -50,7 +50,7 @@ def open_bundle() -> None:
         show_error(error)
         return
     state.set_puzzle(puzzle, origin="bundle", name=uploaded.name)
-    st.toast(t("opened_bundle", name=uploaded.name, n=len(puzzle)), icon=":material/folder_open:")
+    st.toast(t("opened_bundle", name=plain(uploaded.name), n=len(puzzle)), icon=":material/folder_open:")
 
 
 def play_clicks(game: Game) -> None:
@@ -219,11 +219,11 @@ st.caption(
     + t(
         "puzzle_caption",
         n=game.total,
-        difficulty=t(f"difficulty_{game.puzzle.settings.get('difficulty', 'normal')}"),
+        difficulty=plain(t(f"difficulty_{game.puzzle.settings.get('difficulty', 'normal')}")),
         width=game.puzzle.width,
         height=game.puzzle.height,
     )
-    + (f" · {name}" if name else "")
+    + (f" · {plain(name)}" if name else "")
 )
 play_clicks(game)
 status(game)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from spotdiff_app import state
 from spotdiff_app.i18n import LANGUAGES, current_language, t
-from spotdiff_app.messages import show_error
+from spotdiff_app.messages import plain, show_error
 from spotdiff_app.navigation import run_through_entry_script
 from spotdiff_app.pictures import UPLOAD_TYPES
 from spotdiff_app.settings import parse_seed
@@ -61,7 +61,7 @@ def current_puzzle_inputs() -> tuple[list, list[str] | None, tuple] | None:
         t(
             "ws_current_caption",
             n=len(puzzle),
-            difficulty=t(f"difficulty_{puzzle.settings.get('difficulty', 'normal')}"),
+            difficulty=plain(t(f"difficulty_{puzzle.settings.get('difficulty', 'normal')}")),
             width=puzzle.width,
             height=puzzle.height,
             seed=puzzle.seed,

@@ -25,6 +25,7 @@ EN: dict[str, str] = {
     "error_puzzle_format": "This file is not a puzzle we can open.",
     "error_timeout": "Making the puzzle took too long.",
     "error_generic": "Something went wrong.",
+    "error_unexpected": "Something went wrong on the server; nothing was changed. Try again, or with another picture or file.",
     # --- create page ---
     "create_title": "Create a puzzle",
     "create_intro": "Pick a picture, choose how many differences and how hard they are, then press **Make the puzzle**.",
@@ -217,6 +218,7 @@ JA: dict[str, str] = {
     "error_puzzle_format": "このファイルは開けるパズルではありません。",
     "error_timeout": "パズル作成に時間がかかりすぎました。",
     "error_generic": "問題が発生しました。",
+    "error_unexpected": "サーバーで問題が発生しました。何も変更していません。もう一度試すか、別の画像やファイルで試してください。",
     # --- create page ---
     "create_title": "パズルをつくる",
     "create_intro": "画像を選び、まちがいの数とむずかしさを決めて **パズルをつくる** を押してください。",

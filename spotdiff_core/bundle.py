@@ -6,6 +6,7 @@ import io
 import json
 import lzma
 import os
+import struct
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
@@ -17,9 +18,11 @@ from PIL import Image
 from . import limits
 from .errors import PuzzleFormatError
 from .guided import check_guided, split_guided
+from .inpainters import INPAINTERS
 from .loading import pillow_open, quiet_pillow_warnings
 from .naturalness import LIMITS as NATURALNESS_LIMITS
 from .puzzle import Difference, Puzzle, bbox_of
+from .segmenters import SEGMENTERS
 
 FORMAT_NAME = "spotdiff-puzzle"
 FORMAT_VERSION = 1
@@ -111,11 +114,49 @@ def save_puzzle(puzzle: Puzzle, path: str | os.PathLike) -> Path:
 # --- reading -------------------------------------------------------------------
 
 
+_END_RECORD = struct.Struct("<4s4H2LH")  # end of central directory: 22 bytes, then a comment
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")  # 20 bytes, just before the end record
+_ZIP64_END_RECORD = struct.Struct("<4sQ2H2L4Q")  # 56 bytes, just before the locator
+
+
+def _check_directory_size(data: bytes) -> None:
+    """Refuse a zip whose file list is far too long from its end records alone, before zipfile parses the list.
+
+    zipfile reads and parses the whole central directory when it opens a file: a listing of a million
+    members costs seconds and hundreds of MB before any check of ours could run. The end records are
+    found where zipfile looks for them (the last 22 bytes, else the last signature in the last 64 KiB),
+    and the zip64 record zipfile would use counts too.
+    """
+    end = len(data) - _END_RECORD.size
+    if not (end >= 0 and data[end : end + 4] == b"PK\x05\x06" and data[-2:] == b"\0\0"):
+        end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65535 - _END_RECORD.size))
+    if end < 0 or end + _END_RECORD.size > len(data):
+        return  # not a zip: zipfile says so
+    _, _, _, on_disk, total, size, _, _ = _END_RECORD.unpack_from(data, end)
+    counts, sizes = [on_disk, total], [size]
+    locator = end - _ZIP64_LOCATOR.size
+    record = locator - _ZIP64_END_RECORD.size
+    if record >= 0 and data[locator : locator + 4] == b"PK\x06\x07" and data[record : record + 4] == b"PK\x06\x06":
+        fields = _ZIP64_END_RECORD.unpack_from(data, record)
+        counts += [fields[6], fields[7]]
+        sizes.append(fields[8])
+    if max(counts) > 3 * limits.MAX_BUNDLE_FILES:
+        raise PuzzleFormatError(
+            f"The puzzle bundle holds {max(counts)} files; at most {limits.MAX_BUNDLE_FILES} are allowed (MAX_BUNDLE_FILES)."
+        )
+    if max(sizes) > limits.MAX_BUNDLE_DIRECTORY_BYTES:
+        raise PuzzleFormatError(
+            f"The puzzle bundle's list of files is {max(sizes) / 1024:.0f} KiB; a puzzle's is at most "
+            f"{limits.MAX_BUNDLE_DIRECTORY_BYTES // 1024} KiB (MAX_BUNDLE_DIRECTORY_BYTES)."
+        )
+
+
 def _read_zip(data: bytes) -> dict[str, bytes]:
     if len(data) > limits.MAX_BUNDLE_BYTES:
         raise PuzzleFormatError(
             f"The puzzle bundle is {len(data) / 2**20:.1f} MiB; the limit is {limits.MAX_BUNDLE_BYTES // 2**20} MiB (MAX_BUNDLE_BYTES)."
         )
+    _check_directory_size(data)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     # NotImplementedError: a header asking for a zip version we do not read ("zip file version 8.4").
@@ -272,6 +313,93 @@ def _plain_mapping(value: Any, what: str) -> dict[str, Any]:
     return dict(value)
 
 
+# Every field puzzle.json may hold; a shared file is untrusted, so anything else is refused.
+DOCUMENT_FIELDS = ("format", "version", "width", "height", "seed", "settings", "guided", "backends", "differences")
+DIFFERENCE_FIELDS = (
+    "id",
+    "kind",
+    "bbox",
+    "center",
+    "area_fraction",
+    "contrast",
+    "lightness_contrast",
+    "saliency",
+    "conspicuity",
+    "naturalness",
+    "natural",
+)
+SETTINGS_FIELDS = ("n_differences", "difficulty", "kinds", "print_safe", "max_side", "fill_weak", "replaced")
+BACKEND_FIELDS = ("segmenter", "inpainter")
+MAX_REPLACED = 16  # the replace history puzzle.json keeps ("id:seed" entries)
+
+
+def _unknown_field(fields: Any, known: tuple[str, ...], what: str) -> None:
+    unknown = [k for k in fields if k not in known]
+    if unknown:
+        raise PuzzleFormatError(
+            f"puzzle.json: {what} has an unknown field {_short(unknown[0])}; known: {', '.join(known)}."
+        )
+
+
+def _settings(value: Any) -> dict[str, Any]:
+    """The generation settings of a puzzle.json, each checked against its allowed values."""
+    settings = _plain_mapping(value, "settings")
+    _unknown_field(settings, SETTINGS_FIELDS, "settings")
+
+    def refuse(key: str, allowed: str) -> None:
+        raise PuzzleFormatError(f"puzzle.json: settings.{key} must be {allowed}, not {_short(settings[key])}.")
+
+    if "n_differences" in settings:
+        _number(
+            settings["n_differences"],
+            "settings.n_differences",
+            limits.MIN_DIFFERENCES,
+            limits.MAX_DIFFERENCES,
+            integer=True,
+        )
+    if "difficulty" in settings and settings["difficulty"] not in limits.DIFFICULTIES:
+        refuse("difficulty", "one of " + ", ".join(limits.DIFFICULTIES))
+    if "kinds" in settings:
+        kinds = settings["kinds"]
+        if not isinstance(kinds, list) or not kinds or any(k not in limits.KINDS for k in kinds):
+            refuse("kinds", "a list of some of " + ", ".join(limits.KINDS))
+    for key in ("print_safe", "fill_weak"):
+        if key in settings and not isinstance(settings[key], bool):
+            refuse(key, "true or false")
+    if "max_side" in settings:
+        _number(settings["max_side"], "settings.max_side", limits.MIN_MAX_SIDE, limits.MAX_MAX_SIDE, integer=True)
+    if "replaced" in settings:
+        replaced = settings["replaced"]
+        if (
+            not isinstance(replaced, list)
+            or len(replaced) > MAX_REPLACED
+            or not all(_is_replace_record(r) for r in replaced)
+        ):
+            refuse("replaced", f'a list of at most {MAX_REPLACED} "id:seed" entries')
+    return settings
+
+
+def _is_replace_record(item: Any) -> bool:
+    """``"id:seed"``, as replace_difference records it."""
+    if not isinstance(item, str) or item.count(":") != 1:
+        return False
+    did, seed = item.split(":")
+    return did.isascii() and did.isdigit() and seed.isascii() and seed.isdigit() and len(did) <= 2 and len(seed) <= 19
+
+
+def _backends(value: Any) -> dict[str, str]:
+    """Which backends made the puzzle: names this program knows (they are shown to the player)."""
+    backends = _plain_mapping(value, "backends")
+    _unknown_field(backends, BACKEND_FIELDS, "backends")
+    for key, registry in (("segmenter", SEGMENTERS), ("inpainter", INPAINTERS)):
+        known = [name for name in registry.names() if name != "auto"]
+        if key in backends and backends[key] not in known:
+            raise PuzzleFormatError(
+                f"puzzle.json: backends.{key} must be one of {', '.join(known)}, not {_short(backends[key])}."
+            )
+    return backends
+
+
 def _naturalness(value: Any, did: int) -> dict[str, float]:
     """The naturalness scores of a difference: only the gate's own score names, each a number."""
     if not isinstance(value, dict):
@@ -305,8 +433,10 @@ def puzzle_from_files(files: dict[str, bytes]) -> Puzzle:
     height = int(_number(doc.get("height"), "height", limits.MIN_IMAGE_SIDE, limits.MAX_MAX_SIDE, integer=True))
     seed = int(_number(doc.get("seed"), "seed", 0, 2**63 - 1, integer=True))
     settings, _ = split_guided(_plain_mapping(doc.get("settings", {}), "settings"))  # only "guided" holds those
+    settings = _settings(settings)
     settings.update(check_guided(doc.get("guided"), (height, width)))
-    backends = _plain_mapping(doc.get("backends", {}), "backends")
+    backends = _backends(doc.get("backends", {}))
+    _unknown_field(doc, DOCUMENT_FIELDS, "the document")
     entries = doc.get("differences")
     if not isinstance(entries, list) or not limits.MIN_DIFFERENCES <= len(entries) <= limits.MAX_DIFFERENCES:
         raise PuzzleFormatError(
@@ -358,6 +488,7 @@ def puzzle_from_files(files: dict[str, bytes]) -> Puzzle:
         natural = entry.get("natural", True)
         if not isinstance(natural, bool):
             raise PuzzleFormatError(f"puzzle.json: difference {did} natural must be true or false.")
+        _unknown_field(entry, DIFFERENCE_FIELDS, f"difference {did}")
         differences.append(
             Difference(
                 id=did,

@@ -34,6 +34,7 @@ MAX_BUNDLE_BYTES = 80 * 1024 * 1024  # a puzzle .zip as uploaded
 MAX_BUNDLE_MEMBER_BYTES = 60 * 1024 * 1024  # one file inside it, uncompressed
 MAX_BUNDLE_TOTAL_BYTES = 150 * 1024 * 1024  # all files inside it, uncompressed
 MAX_BUNDLE_FILES = 8
+MAX_BUNDLE_DIRECTORY_BYTES = 64 * 1024  # a bundle's zip file list (central directory), checked before it is read
 MAX_JSON_BYTES = 1024 * 1024
 MAX_PACK_PUZZLES = 30  # puzzles in one worksheet pack
 

@@ -14,7 +14,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from spotdiff_app.i18n import EN, JA, TEXTS, translate
-from spotdiff_app.messages import error_text
+from spotdiff_app.messages import error_text, plain
 from spotdiff_core import Pipeline, Puzzle, limits, load_puzzle, puzzle_to_zip_bytes
 from spotdiff_core.errors import (
     BackendUnavailableError,
@@ -24,6 +24,7 @@ from spotdiff_core.errors import (
     PuzzleFormatError,
 )
 from spotdiff_core.samples import SAMPLES
+from tests.markdown_view import shown
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
@@ -465,7 +466,7 @@ def test_a_bundle_round_trips_through_download_and_open():
     assert np.array_equal(opened.modified, made.modified)
     assert np.array_equal(opened.labels, made.labels)
     assert opened.seed == made.seed
-    assert [t.value for t in friend.toast] == ["Opened puzzle.zip: 5 differences."]
+    assert [shown(t.value) for t in friend.toast] == ["Opened puzzle.zip: 5 differences."]
     assert metric(friend, "Found") == "0 / 5"
     click(friend, "b", *opened.difference(4).center, unix_time=1)
     assert metric(friend, "Found") == "1 / 5"
@@ -477,7 +478,7 @@ def test_a_broken_bundle_is_one_error_in_the_chosen_language():
     at.file_uploader(key="play_bundle").set_value(("broken.zip", b"PK\x03\x04 not really", "application/zip")).run()
     assert len(at.error) == 1
     assert at.error[0].value.startswith(f"**{JA['error_puzzle_format']}**")
-    assert "not a readable .zip" in at.error[0].value
+    assert "not a readable .zip" in shown(at.error[0].value)
     assert "puzzle" not in at.session_state
 
 
@@ -533,7 +534,9 @@ def test_progress_stages_of_the_pipeline_all_have_texts():
     ],
 )
 def test_each_core_error_gets_its_lead_in_and_keeps_the_library_sentence(error, key):
-    assert error_text(error) == f"**{EN[key]}** {error}"
+    # The library's sentence may quote a shared file: shown as plain text.
+    assert error_text(error) == f"**{EN[key]}** {plain(error)}"
+    assert shown(error_text(error)) == f"{EN[key]} {error}"
 
 
 def test_the_pipeline_is_built_once_per_process_and_shared(monkeypatch):

@@ -441,7 +441,9 @@ def test_point_to_change_and_point_to_protect_on_the_create_page(lang):
     ],
 )
 def test_settings_from_a_shared_file_that_make_no_sense_fall_back_to_defaults(pipeline, base, settings_patch):
-    # A puzzle file may carry anything in "settings"; replace and add read them and must not crash on them.
+    # A puzzle file carrying such settings is refused when it is opened, in one sentence naming the field;
+    # a puzzle made in code may still carry anything, and replace and add must not crash on it.
+    import dataclasses
     import io
     import json
     import zipfile
@@ -456,7 +458,9 @@ def test_settings_from_a_shared_file_that_make_no_sense_fall_back_to_defaults(pi
     with zipfile.ZipFile(out, "w") as zout:
         for name, content in files.items():
             zout.writestr(name, content)
-    shared = load_puzzle(out.getvalue())
+    with pytest.raises(PuzzleFormatError, match=rf"puzzle\.json: settings\.{next(iter(settings_patch))} must be"):
+        load_puzzle(out.getvalue())
+    shared = dataclasses.replace(base, settings={**base.settings, **settings_patch})
     added = pipeline.add_difference(shared, THINGS["green disk"][0], kind="remove")
     assert len(added) == 2 and guarantee_violations(added, n_differences=2) == []
     replaced = pipeline.replace_difference(added, 2, seed=1)

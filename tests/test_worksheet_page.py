@@ -16,6 +16,7 @@ from spotdiff_app.i18n import EN
 from spotdiff_core import puzzle_to_zip_bytes
 from spotdiff_core.samples import illustration
 from tests.conftest import photo
+from tests.markdown_view import shown
 from tests.test_worksheet import no_cjk_font, real_puzzles, synthetic_puzzle
 from tests.test_worksheet_cli import loader_message
 
@@ -53,7 +54,8 @@ def preview_captions(at: AppTest) -> list[str]:
 
 
 def texts(elements) -> list[str]:
-    return [str(e.value) for e in elements]
+    """What a person reads (file names and library sentences are escaped Markdown in the source)."""
+    return [shown(str(e.value)) for e in elements]
 
 
 def test_without_a_puzzle_the_page_asks_for_files():
