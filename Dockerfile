@@ -19,7 +19,12 @@ ENV PYTHONUNBUFFERED=1 \
     YOLO_AUTOINSTALL=false \
     YOLO_CONFIG_DIR=/tmp/ultralytics \
     MPLCONFIGDIR=/tmp/matplotlib \
-    STREAMLIT_SERVER_FILE_WATCHER_TYPE=none
+    STREAMLIT_SERVER_FILE_WATCHER_TYPE=none \
+    STREAMLIT_SERVER_XSRF_COOKIE_SAME_SITE=none
+# XSRF protection stays on (.streamlit/config.toml). The Space shows the app in an iframe on another site
+# (huggingface.co), where the XSRF cookie is a third-party cookie: SameSite=None (sent with Secure, over the
+# Space's HTTPS) lets browsers send it, so uploads work. Serving this image over plain http on another
+# machine than localhost? Set STREAMLIT_SERVER_XSRF_COOKIE_SAME_SITE=lax (see README, "Deploying").
 
 WORKDIR /home/user/app
 

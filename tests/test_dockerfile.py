@@ -139,9 +139,14 @@ def test_streamlit_config_for_the_space(streamlit_config):
     server = streamlit_config["server"]
     assert server["headless"] is True
     assert streamlit_config["browser"]["gatherUsageStats"] is False
-    # Uploads inside the Hugging Face iframe.
-    assert server["enableXsrfProtection"] is False
-    assert server["enableCORS"] is False
+    # XSRF and CORS protection on; no tracebacks, paths or source lines in the browser.
+    assert server["enableXsrfProtection"] is True
+    assert server["enableCORS"] is True
+    assert "corsAllowedOrigins" not in server  # only the app's own origin
+    assert streamlit_config["client"]["showErrorDetails"] == "none"
+    # Uploads inside the Hugging Face iframe: the XSRF cookie must be sent cross-site there (SameSite=None).
+    assert server["xsrfCookieSameSite"] == "lax"
+    assert "STREAMLIT_SERVER_XSRF_COOKIE_SAME_SITE=none" in (ROOT / "Dockerfile").read_text(encoding="utf-8")
 
 
 def test_upload_cap_fits_the_loaders_limits(streamlit_config):
