@@ -1,4 +1,5 @@
-"""The game rules (spotdiff_app.game) on a small hand-made puzzle: hits, mistakes, dedupe, hints, clock."""
+"""The game rules (spotdiff_app.game) on small hand-made puzzles: hits, mistakes, dedupe, hints, clock, tap
+tolerance in displayed pixels, modes, stars and best results."""
 
 from __future__ import annotations
 
@@ -10,7 +11,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spotdiff_app.game import Game, Outcome, to_working
+from spotdiff_app.game import (
+    MISTAKE_PENALTY_S,
+    MISTAKES_FOR_THREE_STARS,
+    POINTER_TOLERANCE_PX,
+    SECONDS_PER_DIFFERENCE,
+    TOUCH_TOLERANCE_PX,
+    Game,
+    GameMode,
+    Outcome,
+    Result,
+    is_touch,
+    puzzle_key,
+    record_best,
+    star_rating,
+    tap_tolerance,
+    to_working,
+)
 from spotdiff_core.puzzle import Difference, Puzzle, bbox_of, center_of
 
 HEIGHT, WIDTH = 240, 320
@@ -150,6 +167,7 @@ def test_finding_all_ends_the_game_and_stops_the_clock(game, clock):
         "mistakes": 0,
         "hints": 0,
         "revealed": False,
+        "timed_out": False,
     }
 
 
@@ -203,3 +221,204 @@ def test_the_game_rules_do_not_need_streamlit():
 
     code = "import sys, spotdiff_app.game; assert 'streamlit' not in sys.modules, 'streamlit imported'"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
+
+
+# --- forgiving taps: the tolerance is set in displayed pixels (issue 11) ---------------------------------
+
+
+PHONE_WIDTH, DESKTOP_WIDTH = 366, 690  # CSS px a 640 px picture is shown at on a 390 px phone / 1440 px desktop
+
+
+def bar_puzzle(width: int = 640, height: int = 480) -> Puzzle:
+    """A landscape puzzle with one thin bar (60 x 8 px) and one square far from it."""
+    original = np.full((height, width, 3), 120, np.uint8)
+    modified = original.copy()
+    differences = []
+    for did, (x, y, w, h) in {1: (300, 200, 60, 8), 2: (40, 380, 40, 40)}.items():
+        mask = np.zeros((height, width), bool)
+        mask[y : y + h, x : x + w] = True
+        modified[mask] = (200, 40, 40)
+        differences.append(
+            Difference(
+                id=did,
+                kind="recolor",
+                mask=mask,
+                bbox=bbox_of(mask),
+                center=center_of(mask),
+                area_fraction=float(mask.mean()),
+                contrast=40.0,
+                lightness_contrast=10.0,
+                saliency=1.0,
+                conspicuity=0.5,
+            )
+        )
+    return Puzzle(original=original, modified=modified, differences=tuple(differences), seed=3)
+
+
+@pytest.mark.parametrize(
+    ("display_width", "touch", "css"), [(PHONE_WIDTH, True, TOUCH_TOLERANCE_PX), (DESKTOP_WIDTH, False, 10.0)]
+)
+def test_the_tolerance_is_so_many_css_pixels_whatever_the_picture_size(display_width, touch, css):
+    assert css >= (20 if touch else 10)
+    for width in (320, 640, 1024):
+        tol = tap_tolerance(display_width=display_width, width=width, touch=touch)
+        assert tol * display_width / width == pytest.approx(css)
+    # Large targets forgive twice as far.
+    assert tap_tolerance(display_width=display_width, width=640, touch=touch, large_targets=True) == pytest.approx(
+        2 * tap_tolerance(display_width=display_width, width=640, touch=touch)
+    )
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    display=st.sampled_from([(PHONE_WIDTH, True), (DESKTOP_WIDTH, False), (1200, False), (320, True)]),
+    off_css=st.floats(min_value=0.0, max_value=40.0),
+    side=st.sampled_from(["above", "below", "left", "right"]),
+    along=st.floats(min_value=0.1, max_value=0.9),
+)
+def test_a_tap_off_the_thin_bar_counts_exactly_when_within_the_displayed_tolerance(display, off_css, side, along):
+    """At phone and desktop display sizes: a tap ``off_css`` CSS px off the thin bar's outline hits it iff that is
+    within the tolerance for the pointer (20 px touch, 10 px mouse), measured in displayed pixels."""
+    display_width, touch = display
+    puzzle = bar_puzzle()
+    scale = display_width / puzzle.width  # CSS px per working px
+    off = off_css / scale  # working px
+    x0, y0, w, h = 300, 200, 60, 8
+    # Pixel centres: the outline's last row/column is at y0 + h - 0.5 etc.; a point ``off`` beyond it.
+    x_in = x0 + 0.5 + along * (w - 1)
+    y_in = y0 + 0.5 + along * (h - 1)
+    x, y = {
+        "above": (x_in, y0 + 0.5 - off),
+        "below": (x_in, y0 + h - 0.5 + off),
+        "left": (x0 + 0.5 - off, y_in),
+        "right": (x0 + w - 0.5 + off, y_in),
+    }[side]
+    game = Game(puzzle)
+    result = game.click(
+        x * scale, y * scale, display_width=display_width, display_height=puzzle.height * scale, touch=touch
+    )
+    limit = TOUCH_TOLERANCE_PX if touch else POINTER_TOLERANCE_PX
+    if off_css <= limit * (1 - 1e-6) - 0.75:  # a pixel's rounding aside (the point lands in a pixel)
+        assert result.outcome is Outcome.HIT and result.difference_id == 1, (off_css, side)
+    elif off_css > limit + 0.75:
+        assert result.outcome is Outcome.MISS, (off_css, side)
+
+
+def test_a_tap_between_two_differences_counts_for_the_nearer_outline():
+    puzzle = bar_puzzle()
+    # Between the bar's left end (x=300) and a point 30 px left of it; the square is far away.
+    game = Game(puzzle)
+    assert game.click(295, 204, touch=True).difference_id == 1
+    # Equal tolerance reach, two candidates: the nearer outline wins (the plain rule of Puzzle.hit_test).
+    two = make_puzzle()  # boxes 1 at (20..60, 30..60) and 3 at (150..180, 20..50)
+    g = Game(two, mode=GameMode(large_targets=True))
+    assert g.click(70, 40, display_width=WIDTH, display_height=HEIGHT).difference_id == 1  # 10 px from 1
+    assert g.click(140, 40, display_width=WIDTH, display_height=HEIGHT, click_id=2).difference_id == 3
+
+
+def test_a_click_value_from_a_narrow_window_or_a_finger_uses_the_touch_tolerance():
+    puzzle = bar_puzzle()
+    scale = PHONE_WIDTH / puzzle.width
+    # 15 CSS px above the bar: a mouse on a desktop misses, a finger (or a narrow window) hits.
+    x, y = 330 * scale, (200 - 15 / scale) * scale
+    value = {"x": x, "y": y, "width": PHONE_WIDTH, "height": puzzle.height * scale}
+    assert Game(puzzle).click_value({**value, "pointer": "mouse", "viewport_width": 1440}).outcome is Outcome.MISS
+    assert Game(puzzle).click_value({**value, "pointer": "touch", "viewport_width": 1440}).outcome is Outcome.HIT
+    assert Game(puzzle).click_value({**value, "pointer": "mouse", "viewport_width": 390}).outcome is Outcome.HIT
+    assert is_touch({"viewport_width": "wide"}) is False
+
+
+# --- modes, stars, best results (issue 11) ------------------------------------------------------------
+
+
+def test_timed_mode_counts_down_by_difficulty_with_a_penalty_per_mistake(clock):
+    game = Game(make_puzzle(), clock=clock, mode=GameMode(timed=True))
+    assert game.time_limit == SECONDS_PER_DIFFERENCE["normal"] * 3
+    clock.now += 10
+    assert game.time_left() == pytest.approx(game.time_limit - 10)
+    game.click(300, 230)  # a miss
+    assert game.time_left() == pytest.approx(game.time_limit - 10 - MISTAKE_PENALTY_S)
+    clock.now += game.time_limit  # far past the end
+    assert game.click(*centre(1)).outcome is Outcome.IGNORED
+    assert game.timed_out and game.is_over and not game.is_won
+    assert game.elapsed() == pytest.approx(game.time_limit - MISTAKE_PENALTY_S)  # it ended when time ran out
+    assert game.result() is None and game.request_hint() is None
+
+
+def test_relaxed_mode_never_runs_out(clock):
+    game = Game(make_puzzle(), clock=clock)
+    clock.now += 10_000
+    assert game.time_left() is None and not game.check_time()
+    assert game.click(*centre(1)).outcome is Outcome.HIT
+
+
+def test_hard_puzzles_get_less_time_per_difference():
+    assert SECONDS_PER_DIFFERENCE["easy"] > SECONDS_PER_DIFFERENCE["normal"] > SECONDS_PER_DIFFERENCE["hard"]
+
+
+def test_a_hint_limit_stops_hints_when_used_up(game):
+    limited = Game(make_puzzle(), mode=GameMode(hint_limit=1))
+    assert limited.hints_left == 1
+    assert limited.request_hint() is not None
+    assert limited.hints_left == 0
+    assert limited.request_hint() is None and limited.hints_used == 1
+    none = Game(make_puzzle(), mode=GameMode(hint_limit=0))
+    assert none.request_hint() is None and none.hints_used == 0
+    assert game.hints_left is None  # unlimited by default
+
+
+@pytest.mark.parametrize(
+    ("seconds", "mistakes", "hints", "stars"),
+    [
+        (10, 0, 0, 3),
+        (10, MISTAKES_FOR_THREE_STARS, 0, 3),
+        (10, MISTAKES_FOR_THREE_STARS + 1, 0, 2),
+        (10, 0, 1, 2),
+        (10_000, 0, 0, 2),
+        (10_000, 9, 0, 1),
+        (10_000, 9, 4, 1),  # never fewer than 1
+    ],
+)
+def test_star_rating(seconds, mistakes, hints, stars):
+    assert star_rating(seconds=seconds, mistakes=mistakes, hints=hints, total=3, difficulty="normal") == stars
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seconds=st.floats(0, 5000),
+    mistakes=st.integers(0, 50),
+    hints=st.integers(0, 10),
+    total=st.integers(1, 10),
+    difficulty=st.sampled_from(["easy", "normal", "hard", "unknown"]),
+)
+def test_stars_are_1_to_3_and_never_rise_with_more_time_mistakes_or_hints(seconds, mistakes, hints, total, difficulty):
+    kw = {"total": total, "difficulty": difficulty}
+    stars = star_rating(seconds=seconds, mistakes=mistakes, hints=hints, **kw)
+    assert 1 <= stars <= 3
+    assert star_rating(seconds=seconds + 100, mistakes=mistakes, hints=hints, **kw) <= stars
+    assert star_rating(seconds=seconds, mistakes=mistakes + 1, hints=hints, **kw) <= stars
+    assert star_rating(seconds=seconds, mistakes=mistakes, hints=hints + 1, **kw) <= stars
+
+
+def test_a_won_game_has_a_result_and_a_revealed_one_none(game, clock):
+    for did in (1, 2, 3):
+        clock.now += 2
+        game.click(*centre(did))
+    result = game.result()
+    assert result == Result(stars=3, seconds=pytest.approx(6), mistakes=0, hints=0)
+    other = Game(make_puzzle(), clock=clock)
+    other.reveal_all()
+    assert other.result() is None
+
+
+def test_the_best_result_per_puzzle_keeps_the_better_one():
+    bests: dict = {}
+    key = puzzle_key(make_puzzle())
+    assert key == puzzle_key(make_puzzle()) and key != puzzle_key(bar_puzzle())
+    first = Result(2, 50.0, 1, 1)
+    assert record_best(bests, key, first) == (first, True)
+    worse = Result(2, 60.0, 0, 0)
+    assert record_best(bests, key, worse) == (first, False)  # same stars, slower
+    better = Result(3, 80.0, 0, 0)
+    assert record_best(bests, key, better) == (better, True)  # more stars beat time
+    assert bests == {key: better}
