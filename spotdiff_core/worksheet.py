@@ -33,8 +33,16 @@ LANGUAGES = ("en", "ja")
 PAGE_KINDS = ("cover", "puzzle", "answers")
 JPEG_QUALITY = 92  # pictures are embedded as 4:4:4 JPEG: far smaller than lossless, no visible change
 
-# Slightly below the exact limit so that rounding of PDF coordinates never dips under MIN_PRINT_DPI.
-_MAX_MM_PER_PIXEL = 25.4 / (MIN_PRINT_DPI + 0.5)
+# A picture may be printed larger than its pixels allow at MIN_PRINT_DPI, down to MIN_SOURCE_DPI: a 640 px picture
+# saved from the web then fills the page (90 % of A4's printable width) instead of 60 % of it. At 100 pixels per
+# inch a photo still looks sharp at reading distance; below that, JPEG blocks and edges show. Such a picture is
+# resampled (Lanczos) to MIN_PRINT_DPI before it is embedded, so the printer never enlarges it with its own
+# cruder filter.
+MIN_SOURCE_DPI = 100
+# Slightly below the exact limit so that rounding of PDF coordinates never dips under MIN_SOURCE_DPI.
+_MAX_MM_PER_PIXEL = 25.4 / (MIN_SOURCE_DPI + 0.5)
+MAX_TITLE_CHARS = 120
+MAX_INSTRUCTIONS_CHARS = 240
 
 # Pictures held small by MIN_PRINT_DPI sit a little above the middle of the free space, as on a printed page.
 _SPARE_ABOVE = 0.35
@@ -52,10 +60,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "date": "Date",
         "original": "Original picture",
         "modified": "Changed picture",
+        "original_short": "Original",
+        "modified_short": "Changed",
         "found": "Found:",
         "badge": "Puzzle {number}",
+        "version": "Version {label}",
         "answers": "Answers",
         "answers_for": "Puzzle {number}",
+        "answers_for_version": "Puzzle {number} · Version {label}",
         "cover_title": "Spot the difference",
         "cover_subtitle": "Puzzle pack · {n} puzzles",
         "col_number": "No.",
@@ -87,10 +99,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "date": "ひづけ",
         "original": "もとの え",
         "modified": "かわった え",
+        "original_short": "もと",
+        "modified_short": "かわった",
         "found": "みつけた：",
         "badge": "もんだい {number}",
+        "version": "{label} パターン",
         "answers": "こたえ",
         "answers_for": "もんだい {number}",
+        "answers_for_version": "もんだい {number} · {label} パターン",
         "cover_title": "まちがいさがし ドリル",
         "cover_subtitle": "{n} もん",
         "col_number": "ばんごう",
@@ -147,6 +163,10 @@ class WorksheetOptions:
         print-safe puzzles, whose differences also change lightness.
     lang : {"en", "ja"}
         Language of the printed words. Japanese needs an installed CJK font.
+    class_line : str
+        Printed on every puzzle page before the name line, e.g. "Class 3B · Science" ("" for none).
+    instructions : str
+        The teacher's own instructions, printed under the standard one on every puzzle page ("" for none).
     """
 
     paper: str = "a4"
@@ -154,6 +174,8 @@ class WorksheetOptions:
     answers: str = "end"
     grayscale: bool = False
     lang: str = "en"
+    class_line: str = ""
+    instructions: str = ""
 
     def __post_init__(self) -> None:
         for name, value, allowed in (
@@ -168,6 +190,11 @@ class WorksheetOptions:
         if not isinstance(self.grayscale, (bool, np.bool_)):
             raise InvalidInputError(f"Worksheet grayscale must be True or False, not {self.grayscale!r}.")
         object.__setattr__(self, "grayscale", bool(self.grayscale))
+        for name, limit in (("class_line", MAX_TITLE_CHARS), ("instructions", MAX_INSTRUCTIONS_CHARS)):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise InvalidInputError(f"Worksheet {name} must be text, not {type(value).__name__}.")
+            object.__setattr__(self, name, _clean_title(value, limit))
 
     @property
     def page_size_mm(self) -> tuple[float, float]:
@@ -308,7 +335,10 @@ class ImagePlacement:
     x_mm, y_mm, width_mm, height_mm : float
         The placed box, from the page's top-left corner.
     width_px, height_px : int
-        Pixel size of the embedded picture (the puzzle's full working size).
+        Pixel size of the embedded picture: the puzzle's working size, or more when a small picture is
+        printed below ``MIN_PRINT_DPI`` and was resampled up to it.
+    source_width_px, source_height_px : int
+        The puzzle's working size.
     """
 
     page: int
@@ -320,11 +350,20 @@ class ImagePlacement:
     height_mm: float
     width_px: int
     height_px: int
+    source_width_px: int = 0
+    source_height_px: int = 0
 
     @property
     def dpi(self) -> float:
-        """Effective print resolution (pixels per inch) along the lower of the two axes."""
+        """Print resolution of the embedded pixels (pixels per inch) along the lower of the two axes."""
         return min(self.width_px / (self.width_mm / 25.4), self.height_px / (self.height_mm / 25.4))
+
+    @property
+    def source_dpi(self) -> float:
+        """Print resolution of the puzzle's own pixels: at least ``MIN_SOURCE_DPI``."""
+        w = self.source_width_px or self.width_px
+        h = self.source_height_px or self.height_px
+        return min(w / (self.width_mm / 25.4), h / (self.height_mm / 25.4))
 
 
 def _jpeg(pixels: np.ndarray) -> bytes:
@@ -338,21 +377,27 @@ def _jpeg(pixels: np.ndarray) -> bytes:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def _clean_title(title: str | None) -> str:
+def _clean_title(title: str | None, limit: int = MAX_TITLE_CHARS) -> str:
     text = _CONTROL.sub(" ", str(title or ""))
-    return " ".join(text.split())[:120]
+    return " ".join(text.split())[:limit]
 
 
 class _Composer:
     """Lays out every page of one document as drawing operations, measuring text with fpdf2."""
 
     def __init__(
-        self, puzzles: Sequence[Puzzle], titles: Sequence[str], options: WorksheetOptions, fonts: dict[str, FontSet]
+        self,
+        puzzles: Sequence[Puzzle],
+        titles: Sequence[str],
+        options: WorksheetOptions,
+        fonts: dict[str, FontSet],
+        versions: Sequence[str] | None = None,
     ):
         from fpdf import FPDF
 
         self.puzzles = puzzles
         self.titles = titles
+        self.versions = tuple(versions) if versions is not None else ("",) * len(puzzles)
         self.options = options
         self.lang = options.lang
         self.fonts = fonts
@@ -372,7 +417,7 @@ class _Composer:
         self.pages: list[list[_Op]] = []
         self.page_kinds: list[str] = []
         self.placements: list[ImagePlacement] = []
-        self._pictures: dict[tuple[int, str], tuple[tuple[int, int], bytes]] = {}
+        self._pictures: dict[tuple[int, str, tuple[int, int]], bytes] = {}
 
     # --- text ----------------------------------------------------------------------------------
     def t(self, key: str, **values: Any) -> str:
@@ -431,54 +476,104 @@ class _Composer:
         return w
 
     # --- pictures ------------------------------------------------------------------------------
-    def picture_jpeg(self, index: int, role: str) -> tuple[tuple[int, int], bytes]:
-        """The (height, width) and JPEG bytes of one picture of puzzle ``index`` (0-based), made once."""
-        key = (index, role)
+    def picture_pixels(self, index: int, role: str) -> np.ndarray:
+        """One picture of puzzle ``index`` (0-based) as printed, at the working size: (H, W, 3) or (H, W) uint8."""
+        puzzle = self.puzzles[index]
+        gray = self.options.grayscale
+        if role == "original":
+            return to_print_gray(puzzle.original) if gray else puzzle.original
+        if role == "modified":
+            return to_print_gray(puzzle.modified) if gray else puzzle.modified
+        # The answer key's rings only: its numbers are drawn as text on top, placed clear of every ring.
+        base = np.repeat(to_print_gray(puzzle.modified)[..., None], 3, axis=2) if gray else None
+        drawn = puzzle.draw_answers(image=base, color=self.palette.marker, numbers=False)
+        return drawn[..., 0].copy() if gray else drawn
+
+    def picture_jpeg(self, index: int, role: str, size: tuple[int, int]) -> bytes:
+        """JPEG bytes of one picture resampled (Lanczos) to ``size`` (width, height) pixels, made once."""
+        key = (index, role, size)
         if key not in self._pictures:
-            puzzle = self.puzzles[index]
-            gray = self.options.grayscale
-            if role == "original":
-                pixels = to_print_gray(puzzle.original) if gray else puzzle.original
-            elif role == "modified":
-                pixels = to_print_gray(puzzle.modified) if gray else puzzle.modified
-            else:
-                base = np.repeat(to_print_gray(puzzle.modified)[..., None], 3, axis=2) if gray else None
-                drawn = puzzle.draw_answers(image=base, color=self.palette.marker)
-                pixels = drawn[..., 0].copy() if gray else drawn
-            self._pictures[key] = (pixels.shape[:2], _jpeg(pixels))
+            pixels = self.picture_pixels(index, role)
+            if (pixels.shape[1], pixels.shape[0]) != size:
+                pixels = np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.LANCZOS))
+            self._pictures[key] = _jpeg(pixels)
         return self._pictures[key]
 
     def picture(self, ops: list[_Op], index: int, role: str, x: float, y: float, scale: float) -> tuple[float, float]:
-        """Place a picture at ``scale`` mm per pixel with a thin frame; returns its (width, height) in mm."""
-        (h_px, w_px), jpeg = self.picture_jpeg(index, role)
+        """Place a picture at ``scale`` mm per working pixel with a thin frame; returns its (width, height) in mm.
+
+        Below ``MIN_PRINT_DPI`` the picture is resampled up to it before embedding (see ``MIN_SOURCE_DPI``).
+        """
+        h_px, w_px = self.puzzles[index].shape
         w, h = w_px * scale, h_px * scale
-        ops.append(_Picture(x, y, w, h, jpeg))
+        size = (w_px, h_px)
+        if w_px / (w / 25.4) < MIN_PRINT_DPI:
+            factor = (MIN_PRINT_DPI + 0.5) * (w / 25.4) / w_px
+            size = (math.ceil(w_px * factor), math.ceil(h_px * factor))
+        ops.append(_Picture(x, y, w, h, self.picture_jpeg(index, role, size)))
         ops.append(_Box(x, y, w, h, self.palette.rule, None, 0.3))
-        self.placements.append(ImagePlacement(len(self.pages), index + 1, role, x, y, w, h, w_px, h_px))
+        self.placements.append(ImagePlacement(len(self.pages), index + 1, role, x, y, w, h, *size, w_px, h_px))
         return w, h
 
     # --- shared pieces ---------------------------------------------------------------------
-    def header_band(self, ops: list[_Op], title: str, badge: str, *, height: float = 13.0, size: float = 17.0) -> float:
+    def header_band(
+        self, ops: list[_Op], title: str, badge: str, *, tag: str = "", height: float = 12.0, size: float = 16.0
+    ) -> float:
+        """The coloured band on top: title on the left, badge (puzzle, difficulty) and version tag on the right."""
         x, y = self.margin, self.margin
         ops.append(_Box(x, y, self.content_w, height, None, self.palette.tint, radius=3.0))
+        right = x + self.content_w - 4
+        if tag:
+            tag_size = 11.0
+            tag_w = self.width(tag, tag_size, bold=True) + 6
+            ops.append(_Box(right - tag_w, y + 2.2, tag_w, height - 4.4, None, self.palette.accent, radius=2.0))
+            tag_base = y + height / 2 + tag_size * 0.353 * 0.36
+            self.text(
+                ops, right - tag_w / 2, tag_base, tag, tag_size, bold=True, color=self.palette.white, align="center"
+            )
+            right -= tag_w + 3
         badge_w = self.width(badge, 10) if badge else 0.0
-        title = self.fit(title, size, self.content_w - 12 - badge_w - 6, bold=True)
+        title = self.fit(title, size, right - (x + 5) - badge_w - 6, bold=True)
         baseline = y + height / 2 + size * 0.353 * 0.36
         self.text(ops, x + 5, baseline, title, size, bold=True, color=self.palette.accent)
         if badge:
-            self.text(ops, x + self.content_w - 5, baseline, badge, 10, color=self.palette.muted, align="right")
+            self.text(ops, right - 1, baseline, badge, 10, color=self.palette.muted, align="right")
         return y + height
 
-    def name_date_line(self, ops: list[_Op], y: float) -> float:
-        """Name ______  Date ____ ; returns the y below it."""
-        size, baseline = 10.5, y + 6.0
+    def name_date_line(self, ops: list[_Op], y: float, *, class_line: str = "") -> float:
+        """[class line]  Name ______  Date ____ ; returns the y below it."""
+        size, baseline = 10.5, y + 5.5
         x0, x1 = self.margin, self.margin + self.content_w
-        split = x0 + self.content_w * 0.64
+        if class_line:
+            class_line = self.fit(class_line, size, self.content_w * 0.4, bold=True)
+            x0 += self.text(ops, x0, baseline, class_line, size, bold=True) + 6
+        split = x0 + (x1 - x0) * 0.64
         w = self.text(ops, x0, baseline, self.t("name"), size, color=self.palette.muted)
         ops.append(_Line(x0 + w + 2, baseline + 0.8, split - 6, baseline + 0.8, self.palette.rule, 0.3))
         w = self.text(ops, split, baseline, self.t("date"), size, color=self.palette.muted)
         ops.append(_Line(split + w + 2, baseline + 0.8, x1, baseline + 0.8, self.palette.rule, 0.3))
-        return baseline + 3.0
+        return baseline + 2.5
+
+    def wrap(self, text: str, size: float, max_width: float, max_lines: int = 2) -> list[str]:
+        """``text`` broken into lines no wider than ``max_width`` mm (at word breaks, or anywhere for CJK)."""
+        lines: list[str] = []
+        rest = text
+        while rest and len(lines) < max_lines:
+            if self.width(rest, size) <= max_width:
+                lines.append(rest)
+                rest = ""
+                break
+            cut = len(rest)
+            while cut > 1 and self.width(rest[:cut], size) > max_width:
+                cut -= 1
+            space = rest.rfind(" ", 0, cut + 1)
+            if space > 0:
+                cut = space
+            lines.append(rest[:cut].rstrip())
+            rest = rest[cut:].lstrip()
+        if rest and lines:
+            lines[-1] = self.fit(lines[-1] + " " + rest, size, max_width)
+        return lines
 
     def footer(self, ops: list[_Op], page_number: int, total: int, extra: str = "") -> None:
         baseline = self.page_h - self.margin
@@ -506,6 +601,10 @@ class _Composer:
     def page_title(self, index: int) -> str:
         return self.titles[index] or self.t("heading")
 
+    def version_tag(self, index: int) -> str:
+        label = self.versions[index]
+        return self.t("version", label=label) if label else ""
+
     # --- the pages -------------------------------------------------------------------------------
     def puzzle_page(self, index: int, page_number: int, total: int) -> list[_Op]:
         ops: list[_Op] = []
@@ -514,55 +613,89 @@ class _Composer:
         badge = self.difficulty_label(puzzle)
         if pack:
             badge = f"{self.t('badge', number=index + 1)}  ·  {badge}"
-        y = self.header_band(ops, self.page_title(index), badge)
-        y = self.name_date_line(ops, y + 2.0)
+        y = self.header_band(ops, self.page_title(index), badge, tag=self.version_tag(index))
+        y = self.name_date_line(ops, y + 1.0, class_line=self.options.class_line)
 
         # The instruction, with one tick box per difference on the same line when they fit.
-        size = 14.0
-        baseline = y + 8.5
+        size = 13.0
+        baseline = y + 7.0
         x = self.margin + self.magnifier(ops, self.margin, baseline)
         instruction_w = self.text(ops, x, baseline, instruction_text(self.lang, len(puzzle)), size, bold=True)
         box, gap = 6.0, 2.2
         found = self.t("found")
         boxes_w = self.width(found, 9.5) + 2.5 + len(puzzle) * (box + gap) - gap
         if x + instruction_w + 8 + boxes_w <= self.margin + self.content_w:
-            tick_y, y = baseline - box + 1.0, baseline + 4.0
+            tick_y, y = baseline - box + 1.0, baseline + 2.5
         else:
-            tick_y, y = baseline + 4.0, baseline + 4.0 + box + 3.0
+            tick_y, y = baseline + 3.0, baseline + 3.0 + box + 2.0
         tx = self.margin + self.content_w - boxes_w
         tx += self.text(ops, tx, tick_y + box - 1.5, found, 9.5, color=self.palette.muted) + 2.5
         for i in range(len(puzzle)):
             ops.append(_Box(tx + i * (box + gap), tick_y, box, box, self.palette.ink, None, 0.35, radius=0.8))
+        if self.options.instructions:
+            for line in self.wrap(self.options.instructions, 10.5, self.content_w - 8.5):
+                y += 4.6
+                self.text(ops, self.margin + 8.5, y, line, 10.5)
+            y += 1.8
 
-        # The two pictures, as large as the page allows, at one scale, never below MIN_PRINT_DPI.
-        bottom = self.page_h - self.margin - 6.0
-        label_h, gap = 7.0, 6.0
-        area_h = bottom - y
-        h_px, w_px = puzzle.shape
-        if self.options.orientation == "portrait":
-            scale = min(self.content_w / w_px, (area_h - 2 * label_h - gap) / (2 * h_px), _MAX_MM_PER_PIXEL)
-            pic_w, pic_h = w_px * scale, h_px * scale
+        self.place_pair(ops, index, y, self.page_h - self.margin - 4.5)
+        self.footer(ops, page_number, total, self.t("seed", seed=puzzle.seed))
+        return ops
+
+    def place_pair(self, ops: list[_Op], index: int, top: float, bottom: float) -> None:
+        """The two pictures between ``top`` and ``bottom`` (mm), as large as the page allows, at one scale.
+
+        Three arrangements are measured and the one that prints the pictures largest is used: stacked with a
+        label row above each, stacked with the labels in a narrow column to their left (when the height
+        limits a landscape picture on portrait paper, that column is free page width), and side by side.
+        """
+        h_px, w_px = self.puzzles[index].shape
+        area_h, label_h, gap, gutter = bottom - top, 6.0, 2.0, 14.0
+        cw = self.content_w
+        stacked = min(cw / w_px, (area_h - 2 * label_h - gap) / (2 * h_px), _MAX_MM_PER_PIXEL)
+        beside = min((cw - gutter) / w_px, (area_h - gap) / (2 * h_px), _MAX_MM_PER_PIXEL)
+        side_by_side = min((cw - 6.0) / (2 * w_px), (area_h - label_h) / h_px, _MAX_MM_PER_PIXEL)
+        choices = {"stacked": stacked, "beside": beside * 0.99, "side_by_side": side_by_side * 0.99}
+        if self.options.orientation == "landscape":  # landscape paper: side by side unless clearly worse
+            choices["side_by_side"] = side_by_side * 1.02
+        arrangement = max(choices, key=lambda k: choices[k])
+        scale = {"stacked": stacked, "beside": beside, "side_by_side": side_by_side}[arrangement]
+        pic_w, pic_h = w_px * scale, h_px * scale
+        roles = ("original", "modified")
+        if arrangement == "side_by_side":
+            y0 = top + max(0.0, area_h - label_h - pic_h) * _SPARE_ABOVE
+            left = self.margin + (cw - (2 * pic_w + 6.0)) / 2
+            slots = [(left, y0), (left + pic_w + 6.0, y0)]
+        elif arrangement == "stacked":
             block_h = 2 * (label_h + pic_h) + gap
-            top = y + max(0.0, area_h - block_h) * _SPARE_ABOVE
-            left = self.margin + (self.content_w - pic_w) / 2
-            slots = [(left, top), (left, top + label_h + pic_h + gap)]
+            y0 = top + max(0.0, area_h - block_h) * _SPARE_ABOVE
+            left = self.margin + (cw - pic_w) / 2
+            slots = [(left, y0), (left, y0 + label_h + pic_h + gap)]
         else:
-            scale = min((self.content_w - gap) / (2 * w_px), (area_h - label_h) / h_px, _MAX_MM_PER_PIXEL)
-            pic_w, pic_h = w_px * scale, h_px * scale
-            top = y + max(0.0, area_h - label_h - pic_h) * _SPARE_ABOVE
-            left = self.margin + (self.content_w - (2 * pic_w + gap)) / 2
-            slots = [(left, top), (left + pic_w + gap, top)]
-        for (sx, sy), letter, role in zip(slots, "AB", ("original", "modified"), strict=True):
+            block_h = 2 * pic_h + gap
+            y0 = top + max(0.0, area_h - block_h) * _SPARE_ABOVE
+            left = max(self.margin + gutter, self.margin + (cw - pic_w) / 2)
+            for k, (letter, role) in enumerate(zip("AB", roles, strict=True)):
+                sy = y0 + k * (pic_h + gap)
+                cx = left - gutter / 2
+                self.badge_circle(ops, cx, sy + 4.0, 3.4, letter, 11, self.palette.accent)
+                short = self.fit(self.t(f"{role}_short"), 7, gutter - 1.0, bold=True)
+                self.text(ops, cx, sy + 11.5, short, 7, bold=True, align="center")
+                self.picture(ops, index, role, left, sy, scale)
+            return
+        for (sx, sy), letter, role in zip(slots, "AB", roles, strict=True):
             self.badge_circle(ops, sx + 2.6, sy + 2.8, 2.6, letter, 9.5, self.palette.accent)
             self.text(ops, sx + 7.0, sy + 4.3, self.fit(self.t(role), 11, pic_w - 8, bold=True), 11, bold=True)
             self.picture(ops, index, role, sx, sy + label_h, scale)
-        self.footer(ops, page_number, total, self.t("seed", seed=puzzle.seed))
-        return ops
 
     def answer_block(self, ops: list[_Op], index: int, x: float, y: float, w: float, h: float) -> None:
         """One answer key inside the box (x, y, w, h): heading, marked picture, legend."""
         puzzle = self.puzzles[index]
-        heading = self.t("answers_for", number=index + 1)
+        version = self.versions[index]
+        if version:
+            heading = self.t("answers_for_version", number=index + 1, label=version)
+        else:
+            heading = self.t("answers_for", number=index + 1)
         title = self.titles[index]
         hw = self.text(ops, x, y + 5.0, heading, 12, bold=True, color=self.palette.accent)
         if title:
@@ -579,7 +712,9 @@ class _Composer:
         # The legend sits under the picture, about as wide as it: 2 or 3 columns.
         cols = min(max_cols, max(2, round(w_px * scale_for(max_cols) / col_w)))
         scale = scale_for(cols)
-        _, pic_h = self.picture(ops, index, "answers", x + (w - w_px * scale) / 2, top, scale)
+        pic_x = x + (w - w_px * scale) / 2
+        _, pic_h = self.picture(ops, index, "answers", pic_x, top, scale)
+        self.answer_numbers(ops, index, pic_x, top, scale)
         legend_w = cols * col_w - 4.0
         legend_x = min(max(x, x + (w - legend_w) / 2), x + w - legend_w)
         legend_y = top + pic_h + 3.0
@@ -591,10 +726,33 @@ class _Composer:
             kind = self.t(f"kind_{d.kind}") if f"kind_{d.kind}" in TEXTS[self.lang] else d.kind
             self.text(ops, cx + 4.5, cy + 1.3, self.fit(kind, 10, col_w - 9), 10)
 
+    def answer_numbers(self, ops: list[_Op], index: int, x: float, y: float, scale: float) -> None:
+        """Each ring's number on the answer picture placed at (x, y) mm, clear of every other ring and number."""
+        from .labels import LabelCircle, place_labels
+        from .puzzle import marker_circle
+
+        puzzle = self.puzzles[index]
+        thickness = max(2, round(min(puzzle.shape) / 250))  # Puzzle.draw_answers' default ring width, in pixels
+        circles, sizes, texts = [], [], []
+        size = 9.0
+        for d in puzzle.differences:
+            (cx, cy), radius = marker_circle(d, shape=puzzle.shape)
+            circles.append(LabelCircle(x + cx * scale, y + cy * scale, radius * scale, (thickness + 2) * scale))
+            texts.append(str(d.id))
+            sizes.append((max(4.4, self.width(texts[-1], size, bold=True) + 2.0), 4.4))
+        bounds = (x, y, x + puzzle.width * scale, y + puzzle.height * scale)
+        for box, text in zip(place_labels(circles, sizes, bounds=bounds, gap=0.4), texts, strict=True):
+            ops.append(_Box(box.x, box.y, box.w, box.h, self.palette.white, self.palette.marker, 0.3, radius=1.0))
+            cx, cy = box.center
+            self.text(
+                ops, cx, cy + size * 0.353 * 0.36, text, size, bold=True, color=self.palette.white, align="center"
+            )
+
     def answer_page(self, indices: Sequence[int], page_number: int, total: int) -> list[_Op]:
         ops: list[_Op] = []
         badge = self.t("answers_for", number=indices[0] + 1) if len(indices) == 1 and len(self.puzzles) > 1 else ""
-        y = self.header_band(ops, self.t("answers"), badge) + 5.0
+        tag = self.version_tag(indices[0]) if len(indices) == 1 else ""
+        y = self.header_band(ops, self.t("answers"), badge, tag=tag) + 5.0
         bottom = self.page_h - self.margin - 6.0
         gap = 8.0
         n = 2 if len(indices) > 1 or (self.options.answers == "end" and len(self.puzzles) > 1) else 1
@@ -617,7 +775,7 @@ class _Composer:
         ops.append(_Box(x0, y, self.content_w, 30.0, None, palette.tint, radius=4.0))
         self.text(ops, x0 + 8, y + 14.5, self.t("cover_title"), 26, bold=True, color=palette.accent)
         self.text(ops, x0 + 8, y + 24.0, self.t("cover_subtitle", n=n), 12, color=palette.muted)
-        y = self.name_date_line(ops, y + 32.0)
+        y = self.name_date_line(ops, y + 32.0, class_line=self.options.class_line)
         self.text(ops, x0, y + 7.0, self.t(f"answers_{self.options.answers}"), 10, color=palette.muted)
         y += 12.0
 
@@ -653,9 +811,12 @@ class _Composer:
         row([self.t(key) for key, _, _ in columns], y, bold=True, fill=None)
         ops.append(_Line(x0, y + row_h, x0 + self.content_w, y + row_h, palette.rule, 0.4))
         for i, puzzle in enumerate(self.puzzles):
+            title = self.page_title(i)
+            if self.versions[i]:
+                title = f"{title} · {self.version_tag(i)}"
             values = [
                 str(i + 1),
-                self.page_title(i),
+                title,
                 str(len(puzzle)),
                 self.difficulty_label(puzzle),
                 str(first_page[i]),
@@ -681,14 +842,13 @@ def _plan(n_puzzles: int, answers: str) -> list[tuple[str, tuple[int, ...]]]:
 
 
 # --- Writing the PDF and drawing previews -----------------------------------------------------
-def _write_pdf(composer: _Composer, progress: ProgressCallback | None) -> bytes:
+def _write_pdf(composer: _Composer) -> bytes:
     pdf = composer.pdf
     options = composer.options
     pdf.set_title(worksheet_text(options.lang, "heading"))
     pdf.set_creator("spotdiff studio")
     pdf.set_lang("ja-JP" if options.lang == "ja" else "en")
-    total = len(composer.pages)
-    for number, ops in enumerate(composer.pages, start=1):
+    for ops in composer.pages:
         pdf.add_page()
         for op in ops:
             if isinstance(op, _Text):
@@ -712,8 +872,6 @@ def _write_pdf(composer: _Composer, progress: ProgressCallback | None) -> bytes:
                 pdf.line(op.x1, op.y1, op.x2, op.y2)
             elif isinstance(op, _Picture):
                 pdf.image(io.BytesIO(op.jpeg), x=op.x, y=op.y, w=op.w, h=op.h)
-        if progress is not None:
-            progress("pages", number, total)
     return bytes(pdf.output())
 
 
@@ -823,6 +981,8 @@ class Worksheet:
         The puzzles, in pack order.
     titles : tuple of str
         Each puzzle's printed title ("" means the generic heading).
+    versions : tuple of str
+        Each puzzle's version label ("A", "B", ...; "" for none).
     fonts : str
         Which font files the text uses.
     """
@@ -833,6 +993,7 @@ class Worksheet:
     placements: tuple[ImagePlacement, ...]
     puzzles: tuple[Puzzle, ...] = field(repr=False)
     titles: tuple[str, ...]
+    versions: tuple[str, ...]
     fonts: str
     _pages: tuple[tuple[_Op, ...], ...] = field(repr=False)
     _font_sets: dict[str, FontSet] = field(repr=False)
@@ -849,8 +1010,17 @@ class Worksheet:
 
     @property
     def min_dpi(self) -> float:
-        """The lowest print resolution of any picture in the document."""
+        """The lowest print resolution of any embedded picture in the document (at least ``MIN_PRINT_DPI``)."""
         return min(p.dpi for p in self.placements)
+
+    @property
+    def min_source_dpi(self) -> float:
+        """The lowest print resolution of any puzzle's own pixels (at least ``MIN_SOURCE_DPI``)."""
+        return min(p.source_dpi for p in self.placements)
+
+    def width_share(self, placement: ImagePlacement) -> float:
+        """A placed picture's printed width as a share (0 to 1) of the page's printable width."""
+        return placement.width_mm / (self.options.page_size_mm[0] - 2 * PAGE_MARGIN_MM)
 
     def weak_in_gray(self) -> list[tuple[int, list[int]]]:
         """Differences that may be hard to see when printed in gray: (puzzle number, difference ids).
@@ -914,6 +1084,7 @@ def build_worksheet(
     *,
     options: WorksheetOptions | None = None,
     titles: Sequence[str | None] | None = None,
+    versions: Sequence[str | None] | None = None,
     progress: ProgressCallback | None = None,
 ) -> Worksheet:
     """Lay out and write a worksheet PDF for one puzzle or a pack of them.
@@ -930,8 +1101,11 @@ def build_worksheet(
         answers at the end).
     titles : sequence of str or None, optional
         One title per puzzle (None or "" prints the generic heading).
+    versions : sequence of str or None, optional
+        One version label per puzzle ("A", "B", ...), printed on its page and its answer key as
+        "Version A"; None or "" prints none.
     progress : callable(stage, done, total), optional
-        Called after each page is drawn, with stage "pages".
+        Called after each page is laid out (its pictures encoded), with stage "pages".
 
     Returns
     -------
@@ -963,9 +1137,14 @@ def build_worksheet(
     titles = tuple(_clean_title(t) for t in titles)
     if len(titles) != len(puzzles):
         raise InvalidInputError(f"Give one title per puzzle: {len(titles)} titles for {len(puzzles)} puzzles.")
+    versions = tuple(_clean_title(v, 12) for v in (versions if versions is not None else [""] * len(puzzles)))
+    if len(versions) != len(puzzles):
+        raise InvalidInputError(
+            f"Give one version label per puzzle: {len(versions)} labels for {len(puzzles)} puzzles."
+        )
 
-    fonts = _fonts_for(options, titles)
-    composer = _Composer(puzzles, titles, options, fonts)
+    fonts = _fonts_for(options, [*titles, *versions, options.class_line, options.instructions])
+    composer = _Composer(puzzles, titles, options, fonts, versions)
     plan = _plan(len(puzzles), options.answers)
     total = len(plan)
     for number, (kind, indices) in enumerate(plan, start=1):
@@ -977,7 +1156,10 @@ def build_worksheet(
             ops = composer.answer_page(indices, number, total)
         composer.pages.append(ops)
         composer.page_kinds.append(kind)
-    pdf = _write_pdf(composer, progress)
+        # Laying a page out encodes its pictures, the slow part: progress moves page by page.
+        if progress is not None:
+            progress("pages", number, total)
+    pdf = _write_pdf(composer)
     return Worksheet(
         pdf=pdf,
         options=options,
@@ -985,6 +1167,7 @@ def build_worksheet(
         placements=tuple(composer.placements),
         puzzles=puzzles,
         titles=titles,
+        versions=versions,
         fonts=", ".join(f.description for f in fonts.values()),
         _pages=tuple(tuple(ops) for ops in composer.pages),
         _font_sets=fonts,
@@ -1017,12 +1200,20 @@ def _input_name(item: PackInput) -> str:
     return str(item)
 
 
+# Names cameras and phones give pictures: no title at all reads better than "IMG 2041".
+_CAMERA_NAME = re.compile(r"(img|dsc|dscn|dscf|pxl|mvimg|photo|image|screenshot|scan|wp|p)?[\d_ -]*", re.IGNORECASE)
+
+
 def title_from_name(name: str) -> str:
-    """A printable title from a file name: ``"red_bus-2.jpg"`` -> ``"red bus 2"``."""
+    """A printable title from a file name: ``"red_bus-2.jpg"`` -> ``"Red bus 2"``, ``"IMG_2041.JPG"`` -> ``""``
+    (a camera's numbered name prints the generic heading instead)."""
     stem = Path(str(name).replace("\\", "/").rstrip("/")).name
     if "." in stem and not Path(stem).suffix[1:].isdigit():
         stem = Path(stem).stem
-    return _clean_title(stem.replace("_", " ").replace("-", " "))
+    if _CAMERA_NAME.fullmatch(stem) and any(c.isdigit() for c in stem):
+        return ""
+    text = _clean_title(stem.replace("_", " ").replace("-", " "))
+    return text[:1].upper() + text[1:]
 
 
 def _looks_like_bundle(name: str, data: bytes | None, path: Path | None) -> bool:
@@ -1052,15 +1243,22 @@ def is_saved_puzzle(item: PackInput) -> bool:
     return True
 
 
-def _resolve(
-    item: PackInput, seed: int | None, generate: dict[str, Any], pipeline: Pipeline | None
-) -> tuple[Puzzle, str]:
-    """One pack item as a Puzzle and its default title."""
+@dataclass(frozen=True, eq=False)
+class _Entry:
+    """One pack item, read: a saved puzzle (used as version A) or a picture to make puzzles from."""
+
+    name: str
+    title: str
+    puzzle: Puzzle | None
+    source: Any = field(repr=False)
+
+
+def _read_item(item: PackInput) -> _Entry:
+    """One pack item as a saved puzzle or a picture source, with its default title (pictures are not read yet)."""
     from .bundle import load_puzzle
-    from .loading import load_image
 
     if isinstance(item, Puzzle):
-        return item, ""
+        return _Entry("puzzle", "", item, None)
     if isinstance(item, tuple):
         if len(item) != 2 or not isinstance(item[1], (bytes, bytearray, memoryview)):
             raise InvalidInputError("A pack item given as a pair must be (file name, file bytes).")
@@ -1078,29 +1276,53 @@ def _resolve(
         )
     title = title_from_name(name)
     if _looks_like_bundle(name, data, path):
-        return load_puzzle(source), title
-    image = load_image(source, max_side=generate["max_side"])
-    if pipeline is None:  # build_pack passes one whenever an item is a picture
-        raise InvalidInputError(f"{name!r} is a picture, and no pipeline was given to make a puzzle from it.")
-    puzzle = pipeline.generate(
-        image,
-        n_differences=generate["n_differences"],
-        difficulty=generate["difficulty"],
-        seed=seed,
-        kinds=generate["kinds"],
-        print_safe=generate["print_safe"],
-        max_side=generate["max_side"],
-        fill_weak=generate["fill_weak"],
-    )
-    return puzzle, title
+        return _Entry(name, title, load_puzzle(source), None)
+    return _Entry(name, title, None, source)
 
 
-def _named_error(exc: SpotDiffError, position: int, total: int, name: str) -> SpotDiffError:
+def _settings_of(puzzle: Puzzle) -> dict[str, Any]:
+    """The generation settings a saved puzzle was made with (defaults for any that make no sense)."""
+    from .generator import make_settings
+
+    stored = puzzle.settings
+    try:
+        settings = make_settings(
+            n_differences=len(puzzle),
+            difficulty=stored.get("difficulty", "normal"),
+            kinds=stored.get("kinds"),
+            print_safe=stored.get("print_safe", False) is True,
+            max_side=max(limits.MIN_MAX_SIDE, min(limits.MAX_MAX_SIDE, max(puzzle.shape))),
+            fill_weak=stored.get("fill_weak", False) is True,
+        )
+    except (SpotDiffError, TypeError):
+        settings = make_settings(n_differences=len(puzzle), max_side=limits.DEFAULT_MAX_SIDE)
+    return _generate_kwargs(settings)
+
+
+def _generate_kwargs(settings) -> dict[str, Any]:
+    return {
+        "n_differences": settings.n_differences,
+        "difficulty": settings.difficulty,
+        "kinds": settings.kinds,
+        "print_safe": settings.print_safe,
+        "max_side": settings.max_side,
+        "fill_weak": settings.fill_weak,
+    }
+
+
+def _named_error(exc: BaseException, position: int, total: int, name: str) -> SpotDiffError:
+    if isinstance(exc, OSError) and not isinstance(exc, SpotDiffError):
+        return InvalidInputError(f"pack item {position} of {total} ({name}): cannot be read ({exc.strerror or exc}).")
     message = f"pack item {position} of {total} ({name}): {exc}"
     try:
-        return type(exc)(message)
+        named = type(exc)(message)
     except Exception:  # a subclass with another constructor
         return InvalidInputError(message)
+    if not isinstance(named, SpotDiffError):
+        return InvalidInputError(message)
+    if hasattr(exc, "held"):
+        named.held = exc.held  # type: ignore[attr-defined]
+    return named
 
 
 def build_pack(
@@ -1115,9 +1337,11 @@ def build_pack(
     print_safe: bool = False,
     max_side: int = limits.DEFAULT_MAX_SIDE,
     fill_weak: bool = False,
+    versions: int = 1,
     segmenter: str = "auto",
     inpainter: str = "auto",
     pipeline: Pipeline | None = None,
+    jobs: int | None = None,
     progress: ProgressCallback | None = None,
 ) -> Worksheet:
     """Make a worksheet from pictures and saved puzzles: pictures become new puzzles, saved ones are used as is.
@@ -1125,19 +1349,28 @@ def build_pack(
     Parameters
     ----------
     inputs : sequence of Puzzle, path or (name, bytes)
-        1 to ``limits.MAX_PACK_PUZZLES`` items. A path is a picture file, a puzzle folder or a
-        puzzle ``.zip``; bytes are a picture file or a puzzle ``.zip`` (told apart by content).
+        1 to ``limits.MAX_PACK_PUZZLES`` items (times ``versions``). A path is a picture file, a puzzle folder
+        or a puzzle ``.zip``; bytes are a picture file or a puzzle ``.zip`` (told apart by content).
     options : WorksheetOptions, optional
     titles : sequence of str or None, optional
-        Printed titles (default: from the file names).
+        Printed titles, one per item (default: from the file names); every version of an item shares it.
     n_differences, difficulty, kinds, print_safe, max_side, fill_weak, segmenter, inpainter
         How to make puzzles from pictures (see :func:`spotdiff_core.generate_puzzle`).
+    versions : int
+        Class versions per item, 1 to 26: "A", "B", ... each with its own differences (its own seed), the
+        same count and difficulty, labelled on its page and its answer key. A saved puzzle is version A;
+        the other versions are made from its original picture with its own settings.
     pipeline : Pipeline, optional
-        A ready pipeline to make them with (an app's cached one); then segmenter and inpainter are unused.
+        A ready pipeline to make puzzles with in this process (an app's cached one); worker processes build
+        their own with the same backends.
+    jobs : int, optional
+        Worker processes making puzzles (default: every core; 1 makes them one after another here). The
+        PDF is the same byte for byte whatever the number.
     seed : int, optional
-        Item ``i`` (0-based) is made with seed ``seed + i``, so a pack can be made again exactly.
+        Item ``i`` (0-based), version ``v`` is made with seed ``seed + i * versions + v``, so a pack can be
+        made again exactly. Without a seed, versions of a saved puzzle use its seed + ``v``.
     progress : callable(stage, done, total), optional
-        Called with ("puzzles", done, total) as items are made or loaded, then ("pages", ...).
+        Called with ("puzzles", done, total) at once and as each puzzle is made or loaded, then ("pages", ...).
 
     Returns
     -------
@@ -1149,63 +1382,90 @@ def build_pack(
         Of the kind the bad item raised, with a message that starts by naming it:
         ``"pack item 3 of 5 (cat.jpg): ..."``. Nothing is written.
     """
-    from .generator import _validate_seed, get_pipeline, make_settings
+    from .batch import PuzzleJob, check_jobs, check_versions, iter_puzzles, version_label
+    from .generator import _validate_seed, make_settings
 
     options = options if options is not None else WorksheetOptions()
     inputs = list(inputs)
+    versions = check_versions(versions)
+    workers = check_jobs(jobs)
     if not inputs:
         raise InvalidInputError("A worksheet needs at least one picture or saved puzzle.")
-    if len(inputs) > limits.MAX_PACK_PUZZLES:
+    if len(inputs) * versions > limits.MAX_PACK_PUZZLES:
+        made = f"{len(inputs)} items x {versions} versions = {len(inputs) * versions}" if versions > 1 else len(inputs)
         raise InvalidInputError(
-            f"A pack holds at most {limits.MAX_PACK_PUZZLES} puzzles (MAX_PACK_PUZZLES), not {len(inputs)}; "
+            f"A pack holds at most {limits.MAX_PACK_PUZZLES} puzzles (MAX_PACK_PUZZLES), not {made}; "
             "split it into several packs."
         )
     if titles is not None and len(titles) != len(inputs):
         raise InvalidInputError(f"Give one title per pack item: {len(titles)} titles for {len(inputs)} items.")
-    settings = make_settings(
-        n_differences=n_differences,
-        difficulty=difficulty,
-        kinds=kinds,
-        print_safe=print_safe,
-        max_side=max_side,
-        fill_weak=fill_weak,
+    generate = _generate_kwargs(
+        make_settings(
+            n_differences=n_differences,
+            difficulty=difficulty,
+            kinds=kinds,
+            print_safe=print_safe,
+            max_side=max_side,
+            fill_weak=fill_weak,
+        )
     )
     if seed is not None:
         seed = _validate_seed(seed)
     if options.lang == "ja":
         _fonts_for(options, [])  # no font: say so before minutes of puzzle making
-    total = len(inputs)
+    n_items = len(inputs)
     # Missing paths are reported before any work, so a typo in the last item costs nothing.
     for position, item in enumerate(inputs, start=1):
         if isinstance(item, (str, os.PathLike)) and not Path(item).exists():
-            raise InvalidInputError(f"pack item {position} of {total} ({item}): there is no such file or folder.")
-    generate = {
-        "n_differences": settings.n_differences,
-        "difficulty": settings.difficulty,
-        "kinds": settings.kinds,
-        "print_safe": settings.print_safe,
-        "max_side": settings.max_side,
-        "fill_weak": settings.fill_weak,
-    }
-    # Backends are only built (and only fail) if a picture actually needs a new puzzle.
-    needs_pipeline = any(not isinstance(i, Puzzle) for i in inputs)
-    puzzles, default_titles = [], []
+            raise InvalidInputError(f"pack item {position} of {n_items} ({item}): there is no such file or folder.")
+    entries: list[_Entry] = []
     for position, item in enumerate(inputs, start=1):
-        item_seed = None if seed is None else (seed + position - 1) % 2**63
         try:
-            if pipeline is None and needs_pipeline and not is_saved_puzzle(item):
-                pipeline = get_pipeline(segmenter, inpainter)
-            puzzle, title = _resolve(item, item_seed, generate, pipeline)
-        except SpotDiffError as exc:
-            raise _named_error(exc, position, total, _input_name(item)) from exc
-        except OSError as exc:
-            raise InvalidInputError(
-                f"pack item {position} of {total} ({_input_name(item)}): cannot be read ({exc.strerror or exc})."
-            ) from exc
-        puzzles.append(puzzle)
-        default_titles.append(title)
-        if progress is not None:
-            progress("puzzles", position, total)
+            entries.append(_read_item(item))
+        except (SpotDiffError, OSError) as exc:
+            raise _named_error(exc, position, n_items, _input_name(item)) from exc
+
+    # Every puzzle of the pack in order: a saved one as it is, or a job that makes it.
+    total = n_items * versions
+    slots: list[Puzzle | int] = []
+    job_list: list[PuzzleJob] = []
+    where: list[tuple[int, str]] = []  # per job: its item's position and name (with the version)
+    for position, entry in enumerate(entries, start=1):
+        for v in range(versions):
+            item_seed = None if seed is None else (seed + (position - 1) * versions + v) % 2**63
+            name = entry.name if versions == 1 else f"{entry.name}, version {version_label(v)}"
+            if entry.puzzle is not None and v == 0:
+                slots.append(entry.puzzle)
+                continue
+            if entry.puzzle is not None:
+                if item_seed is None:
+                    item_seed = (entry.puzzle.seed + v) % 2**63
+                job = PuzzleJob(name, entry.puzzle.original, item_seed, _settings_of(entry.puzzle))
+            else:
+                job = PuzzleJob(name, entry.source, item_seed, generate)
+            slots.append(len(job_list))
+            job_list.append(job)
+            where.append((position, name))
+    done = total - len(job_list)
+    if progress is not None:
+        progress("puzzles", done, total)  # at once: the bar moves from the first second
+    made: dict[int, Puzzle] = {}
+    running = iter_puzzles(job_list, workers=workers, segmenter=segmenter, inpainter=inpainter, pipeline=pipeline)
+    with contextlib.closing(running):
+        for index, result in running:
+            if isinstance(result, BaseException):
+                position, name = where[index]
+                raise _named_error(result, position, n_items, name) from result
+            made[index] = result
+            done += 1
+            if progress is not None:
+                progress("puzzles", done, total)
+    puzzles = [slot if isinstance(slot, Puzzle) else made[slot] for slot in slots]
+    item_titles = list(titles) if titles is not None else [e.title for e in entries]
     return build_worksheet(
-        puzzles, options=options, titles=titles if titles is not None else default_titles, progress=progress
+        puzzles,
+        options=options,
+        titles=[t for t in item_titles for _ in range(versions)],
+        versions=[version_label(v) if versions > 1 else "" for _ in entries for v in range(versions)],
+        progress=progress,
     )

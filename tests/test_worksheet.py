@@ -26,6 +26,7 @@ from spotdiff_core.puzzle import Difference, Puzzle, bbox_of, center_of, marker_
 from spotdiff_core.samples import illustration
 from spotdiff_core.worksheet import (
     MIN_PRINT_DPI,
+    MIN_SOURCE_DPI,
     PAGE_MARGIN_MM,
     Worksheet,
     WorksheetOptions,
@@ -273,7 +274,7 @@ def test_puzzle_pages_hold_instruction_labels_name_date_and_one_tick_box_per_dif
     for puzzle, page in zip(puzzles, worksheet.pages_of_kind("puzzle"), strict=True):
         text = pdf_text(worksheet.pdf, page)
         assert f"Find the {len(puzzle)} differences!" in text
-        for words in ("Name", "Date", "Original picture", "Changed picture", "Found:"):
+        for words in ("Name", "Date", "Original", "Changed", "Found:"):
             assert words in text
     # Tick boxes: small squares with rounded corners, one per difference, on each puzzle page.
     for index, page in enumerate(worksheet.pages_of_kind("puzzle")):
@@ -312,7 +313,7 @@ def test_instruction_text_in_both_languages():
 # --- print quality --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("orientation", ["portrait", "landscape"])
 @pytest.mark.parametrize("paper", ["a4", "letter"])
-def test_pictures_print_at_150_dpi_or_more_at_full_working_resolution(paper, orientation):
+def test_pictures_print_at_100_dpi_of_their_own_pixels_and_150_dpi_embedded(paper, orientation):
     puzzles = real_puzzles()
     worksheet = build_worksheet(puzzles, options=WorksheetOptions(paper=paper, orientation=orientation, answers="end"))
     from_pdf = pdf_images(worksheet.pdf)
@@ -321,10 +322,56 @@ def test_pictures_print_at_150_dpi_or_more_at_full_working_resolution(paper, ori
         on_page = from_pdf[placement.page]
         match = min(on_page, key=lambda i: abs(i["x_pt"] * MM_PER_PT - placement.x_mm))
         puzzle = worksheet.puzzles[placement.puzzle - 1]
-        # Embedded at the full working resolution: never upsampled, never thinned out.
-        assert (match["width_px"], match["height_px"]) == (puzzle.width, puzzle.height)
+        assert (placement.source_width_px, placement.source_height_px) == (puzzle.width, puzzle.height)
+        source_dpi = puzzle.width / (match["width_pt"] / 72)
+        assert source_dpi >= MIN_SOURCE_DPI  # never stretched thinner than 100 pixels of the puzzle per inch
+        assert match["dpi"] >= MIN_PRINT_DPI  # what the printer gets: 150 dpi or more
+        if source_dpi >= MIN_PRINT_DPI:  # enough pixels: embedded as they are
+            assert (match["width_px"], match["height_px"]) == (puzzle.width, puzzle.height)
+        else:  # resampled up, keeping the shape
+            assert match["width_px"] > puzzle.width
+            assert match["width_px"] / match["height_px"] == pytest.approx(puzzle.width / puzzle.height, rel=0.01)
         assert match["width_pt"] * MM_PER_PT == pytest.approx(placement.width_mm, abs=0.05)
-        assert match["dpi"] >= MIN_PRINT_DPI
+        assert placement.source_dpi >= MIN_SOURCE_DPI and placement.dpi >= MIN_PRINT_DPI
+
+
+def printable_width_share(pdf: bytes, paper: str, page: int) -> list[float]:
+    """Each picture's printed width on one page, as a share of the printable width, from the PDF's cm operators."""
+    page_w_mm = WorksheetOptions(paper=paper).page_size_mm[0]
+    return [i["width_pt"] * MM_PER_PT / (page_w_mm - 2 * PAGE_MARGIN_MM) for i in pdf_images(pdf)[page]]
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+@pytest.mark.parametrize("size", [(640, 427), (800, 450), (1024, 683), (2048, 1365)])
+def test_a_landscape_picture_from_640_px_fills_85_percent_of_portrait_paper(paper, size):
+    # A picture saved from the web (640 px, 3:2) used to print at 60 % of the width, held back by 150 dpi.
+    puzzle = synthetic_puzzle(*size)
+    options = WorksheetOptions(paper=paper, answers="after", class_line="Class 3B")
+    worksheet = build_worksheet([puzzle], options=options, titles=["Web picture"])
+    shares = printable_width_share(worksheet.pdf, paper, 0)
+    assert len(shares) == 2 and min(shares) >= 0.85, shares
+    assert shares[0] == pytest.approx(shares[1])  # both pictures at one scale
+    a, b = worksheet.placements[:2]
+    assert b.y_mm >= a.y_mm + a.height_mm  # stacked, A above B
+    assert min(printable_width_share(worksheet.pdf, paper, 1)) >= 0.85  # the answer key too
+    assert worksheet.min_source_dpi >= MIN_SOURCE_DPI
+
+
+def test_a_4_by_3_picture_fills_85_percent_of_a4_and_a_portrait_picture_goes_side_by_side():
+    shares = printable_width_share(build_worksheet([synthetic_puzzle(640, 480)]).pdf, "a4", 0)
+    assert min(shares) >= 0.85
+    for paper in ("a4", "letter"):
+        worksheet = build_worksheet([synthetic_puzzle(480, 640)], options=WorksheetOptions(paper=paper))
+        a, b = worksheet.placements[:2]
+        assert b.x_mm >= a.x_mm + a.width_mm and a.y_mm == pytest.approx(b.y_mm)  # side by side
+        assert sum(printable_width_share(worksheet.pdf, paper, 0)) >= 0.85
+
+
+def test_a_small_picture_stops_at_100_dpi_rather_than_blur():
+    # 320 px at 100 dpi is 81 mm: it may not be stretched across the page.
+    worksheet = build_worksheet([synthetic_puzzle(320, 213)])
+    for placement in worksheet.placements:
+        assert placement.source_dpi == pytest.approx(MIN_SOURCE_DPI, abs=1)
         assert placement.dpi >= MIN_PRINT_DPI
 
 
@@ -613,11 +660,82 @@ def test_build_pack_mixes_puzzles_and_bundle_bytes_and_names_bad_items():
     assert all(is_saved_puzzle(i) for i in items)
     assert not is_saved_puzzle(("photo.jpg", b"\xff\xd8\xff\xe0"))
     worksheet = build_pack(items, options=WorksheetOptions(answers="none"))
-    assert worksheet.titles == ("", "my second puzzle")
+    assert worksheet.titles == ("", "My second puzzle")
     assert [len(p) for p in worksheet.puzzles] == [3, 2]
     assert worksheet.page_kinds == ("cover", "puzzle", "puzzle")
     with pytest.raises(PuzzleFormatError, match=r"^pack item 2 of 2 \(broken\.zip\): "):
         build_pack([first, ("broken.zip", b"PK\x03\x04 not really a zip")])
     with pytest.raises(InvalidInputError, match=r"pack item 1 of 1 \(a\.png\): .*\(file name, file bytes\)"):
         build_pack([("a.png", "not bytes")])
-    assert title_from_name("C:\\photos\\red_bus-2.jpg") == "red bus 2"
+    assert title_from_name("C:\\photos\\red_bus-2.jpg") == "Red bus 2"
+    assert title_from_name("IMG_2041.JPG") == "" and title_from_name("china.png") == "China"
+
+
+# --- titles, class line, instructions, versions -------------------------------------------------------
+def test_titles_class_line_instructions_and_version_labels_on_puzzle_and_answer_pages():
+    a, b = synthetic_puzzle(640, 427, seed=1), synthetic_puzzle(640, 427, n=2, seed=2)
+    options = WorksheetOptions(
+        answers="after", class_line="Class 4B · Mrs Sato", instructions="Circle each difference on picture B."
+    )
+    worksheet = build_worksheet([a, b], options=options, titles=["Red bus", "Red bus"], versions=["A", "B"])
+    assert worksheet.versions == ("A", "B")
+    cover = pdf_text(worksheet.pdf, 0)
+    assert "Red bus · Version A" in cover and "Red bus · Version B" in cover and "Class 4B · Mrs Sato" in cover
+    for index, label in enumerate("AB"):
+        page = worksheet.pages_of_kind("puzzle")[index]
+        text = pdf_text(worksheet.pdf, page)
+        for expected in ("Red bus", f"Version {label}", "Class 4B · Mrs Sato", "Circle each difference on picture B."):
+            assert expected in text, (expected, text)
+        key = pdf_text(worksheet.pdf, worksheet.pages_of_kind("answers")[index])
+        assert f"Puzzle {index + 1} · Version {label}" in key and f"Version {label}" in key
+        assert f"Version {'BA'[index]}" not in text + key  # the other version's label is not on these pages
+    # Titles and versions are checked against the puzzles they belong to.
+    with pytest.raises(InvalidInputError, match="1 labels for 2 puzzles"):
+        build_worksheet([a, b], versions=["A"])
+    with pytest.raises(InvalidInputError, match="class_line must be text"):
+        WorksheetOptions(class_line=3)
+
+
+@needs_cjk
+def test_japanese_version_labels_class_line_and_instructions():
+    worksheet = build_worksheet(
+        [synthetic_puzzle(640, 427)],
+        options=WorksheetOptions(
+            lang="ja", answers="after", class_line="3ねん 2くみ", instructions="Bの えに まるを つけよう"
+        ),
+        titles=["バス"],
+        versions=["B"],
+    )
+    text = poppler_text(worksheet.pdf, 0) or pdf_text(worksheet.pdf, 0)
+    for expected in ("バス", "B パターン", "3ねん 2くみ", "Bの えに まるを つけよう"):
+        assert squeeze(expected) in squeeze(text)
+    key = poppler_text(worksheet.pdf, 1) or pdf_text(worksheet.pdf, 1)
+    assert squeeze("もんだい 1 · B パターン") in squeeze(key)
+
+
+def test_answer_key_numbers_sit_clear_of_every_other_ring():
+    from spotdiff_core.labels import LabelBox, LabelCircle
+    from tests.test_labels import crowded_puzzle
+
+    puzzle = crowded_puzzle()
+    worksheet = build_worksheet([puzzle], options=WorksheetOptions(answers="after"))
+    answers = next(p for p in worksheet.placements if p.role == "answers")
+    scale = answers.width_mm / puzzle.width
+    thickness = max(2, round(min(puzzle.shape) / 250))
+    circles = []
+    for d in puzzle.differences:
+        (cx, cy), r = marker_circle(d, shape=puzzle.shape)
+        circles.append(
+            LabelCircle(answers.x_mm + cx * scale, answers.y_mm + cy * scale, r * scale, (thickness + 2) * scale)
+        )
+    page = worksheet._pages[answers.page]
+    # The numbers on the picture: filled boxes in the marker colour with a white edge, each with its digit.
+    boxes = [op for op in page if type(op).__name__ == "_Box" and op.fill == (255, 0, 170) and op.stroke]
+    assert len(boxes) == len(puzzle)
+    placed = [LabelBox(op.x, op.y, op.w, op.h) for op in boxes]
+    for i, box in enumerate(placed):
+        assert not any(box.overlaps(o) for j, o in enumerate(placed) if j != i)
+        assert not any(box.touches_outline(c) for c in circles)
+        assert answers.x_mm <= box.x and box.x + box.w <= answers.x_mm + answers.width_mm + 1e-6
+    digits = [op.text for op in page if type(op).__name__ == "_Text" and op.color == (255, 255, 255)]
+    assert sorted(digits) == sorted([str(d.id) for d in puzzle.differences] * 2)  # on the picture and in the legend

@@ -1,0 +1,234 @@
+"""Many puzzles on every core: a process pool that makes puzzles from pictures, in order, byte for byte as serially.
+
+Used by :func:`spotdiff_core.worksheet.build_pack` (a worksheet pack) and by the ``batch`` command (one saved
+puzzle per picture and version, plus an optional pack PDF). Each job carries its own seed, so the result does
+not depend on which process made it or when: a pool run and a serial run give the same bytes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import InvalidInputError, SpotDiffError
+from .puzzle import Puzzle
+
+PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff")
+VERSION_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+MAX_VERSIONS = len(VERSION_LETTERS)
+
+
+@dataclass(frozen=True, eq=False)
+class PuzzleJob:
+    """One puzzle to make: where the picture comes from, the seed and the generation settings.
+
+    Attributes
+    ----------
+    name : str
+        What to call it in messages (the file name).
+    source : path, bytes or (H, W, 3) uint8 ndarray
+        A picture file, its bytes, or the picture itself.
+    seed : int or None
+    settings : dict
+        Keyword arguments of :meth:`Pipeline.generate` besides the image and seed (n_differences, difficulty,
+        kinds, print_safe, max_side, fill_weak).
+    """
+
+    name: str
+    source: Any = field(repr=False)
+    seed: int | None
+    settings: dict[str, Any]
+
+
+def version_label(index: int) -> str:
+    """ "A" for the first version, "B" for the second, ... (at most ``MAX_VERSIONS``)."""
+    return VERSION_LETTERS[index]
+
+
+def check_versions(versions: Any) -> int:
+    """``versions`` as a whole number from 1 to ``MAX_VERSIONS``, or InvalidInputError naming the bad value."""
+    if isinstance(versions, bool) or not isinstance(versions, (int, np.integer)) or not 1 <= versions <= MAX_VERSIONS:
+        raise InvalidInputError(
+            f"The number of versions must be a whole number from 1 to {MAX_VERSIONS}, not {versions!r}."
+        )
+    return int(versions)
+
+
+def default_jobs() -> int:
+    """Worker processes by default: every core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def check_jobs(jobs: Any) -> int:
+    """``jobs`` (None: every core) as a whole number of worker processes, at least 1."""
+    if jobs is None:
+        return default_jobs()
+    if isinstance(jobs, bool) or not isinstance(jobs, (int, np.integer)) or jobs < 1:
+        raise InvalidInputError(f"The number of parallel jobs must be a whole number of at least 1, not {jobs!r}.")
+    return int(jobs)
+
+
+def pictures_in(paths: Sequence[str | os.PathLike]) -> list[Path]:
+    """The picture files named, with each folder replaced by the pictures directly inside it (sorted by name).
+
+    Raises InvalidInputError for a path that does not exist or a folder without pictures.
+    """
+    found: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            inside = sorted(
+                p
+                for p in path.iterdir()
+                if p.is_file() and p.suffix.lower() in PICTURE_SUFFIXES and not p.name.startswith(".")
+            )
+            if not inside:
+                raise InvalidInputError(
+                    f"The folder {str(path)!r} holds no pictures ({', '.join(s[1:] for s in PICTURE_SUFFIXES)})."
+                )
+            found.extend(inside)
+        elif path.exists():
+            found.append(path)
+        else:
+            raise InvalidInputError(f"There is no file or folder {str(path)!r}.")
+    return found
+
+
+# --- making one puzzle (in this process or a worker) --------------------------------------------------------
+_PIPELINES: dict[tuple[str, str], Any] = {}
+
+
+def _pipeline(segmenter: str, inpainter: str):
+    from .generator import get_pipeline
+
+    key = (segmenter, inpainter)
+    if key not in _PIPELINES:
+        _PIPELINES[key] = get_pipeline(segmenter, inpainter)
+    return _PIPELINES[key]
+
+
+def make_puzzle(job: PuzzleJob, pipeline) -> Puzzle:
+    """Make the puzzle of one job with ``pipeline``."""
+    from .loading import load_image
+
+    source = job.source
+    image = source if isinstance(source, np.ndarray) else load_image(source, max_side=job.settings["max_side"])
+    return pipeline.generate(image, seed=job.seed, **job.settings)
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """The error as it can cross a process boundary (a message-only copy when it would not unpickle)."""
+    try:
+        copy = pickle.loads(pickle.dumps(exc))
+    except Exception:
+        copy = None
+    if isinstance(copy, BaseException) and str(copy) == str(exc):
+        if hasattr(exc, "held"):
+            copy.held = exc.held  # type: ignore[attr-defined]
+        return copy
+    return InvalidInputError(str(exc))
+
+
+def _worker_make(job: PuzzleJob, segmenter: str, inpainter: str) -> Puzzle | BaseException:
+    """Worker side: the puzzle, or the error it raised (returned, so the pool goes on)."""
+    try:
+        return make_puzzle(job, _pipeline(segmenter, inpainter))
+    except (SpotDiffError, OSError, ValueError) as exc:
+        return _portable(exc)
+
+
+def _worker_init() -> None:
+    os.environ.setdefault("YOLO_OFFLINE", "1")
+    os.environ.setdefault("YOLO_AUTOINSTALL", "false")
+    try:  # one worker per core: OpenCV's own threads would only fight over the same cores
+        import cv2
+
+        cv2.setNumThreads(1)
+    except ImportError:
+        pass
+
+
+def _pool_context():
+    # forkserver: workers start from a clean process, never from a copy of a threaded server (Streamlit).
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def iter_puzzles(
+    jobs: Sequence[PuzzleJob],
+    *,
+    workers: int | None = None,
+    segmenter: str = "auto",
+    inpainter: str = "auto",
+    pipeline=None,
+) -> Iterator[tuple[int, Puzzle | BaseException]]:
+    """Make every job's puzzle, yielding ``(job index, puzzle or error)`` as each one finishes.
+
+    Parameters
+    ----------
+    jobs : sequence of PuzzleJob
+    workers : int, optional
+        Worker processes (default: every core). With 1, or a single job, the puzzles are made in this
+        process, with ``pipeline`` when one is given.
+    segmenter, inpainter : str
+        Backend names the workers build their pipelines from (each worker builds one, once).
+    pipeline : Pipeline, optional
+        A ready pipeline for work done in this process; its backends' names are used by the workers.
+
+    Errors of a job (a picture that cannot be read, or cannot hold the puzzle) are yielded, not raised, so a
+    caller can go on past them. Stopping the iteration early cancels the jobs not started yet.
+    """
+    workers = check_jobs(workers)
+    if pipeline is not None:
+        segmenter, inpainter = pipeline.segmenter.name, pipeline.inpainter.name
+    if workers == 1 or len(jobs) <= 1:
+        for index, job in enumerate(jobs):
+            try:
+                yield index, make_puzzle(job, pipeline if pipeline is not None else _pipeline(segmenter, inpainter))
+            except (SpotDiffError, OSError, ValueError) as exc:
+                yield index, exc
+        return
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(jobs)), mp_context=_pool_context(), initializer=_worker_init
+    )
+    try:
+        pending: dict[Future, int] = {
+            pool.submit(_worker_make, job, segmenter, inpainter): i for i, job in enumerate(jobs)
+        }
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=pending.__getitem__):
+                index = pending.pop(future)
+                yield index, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def make_puzzles(
+    jobs: Sequence[PuzzleJob],
+    *,
+    workers: int | None = None,
+    segmenter: str = "auto",
+    inpainter: str = "auto",
+    pipeline=None,
+    on_done: Callable[[int, Puzzle | BaseException, int], None] | None = None,
+) -> list[Puzzle | BaseException]:
+    """Every job's puzzle (or its error), in job order; ``on_done(index, result, finished)`` after each one."""
+    results: list[Puzzle | BaseException | None] = [None] * len(jobs)
+    made = iter_puzzles(jobs, workers=workers, segmenter=segmenter, inpainter=inpainter, pipeline=pipeline)
+    for finished, (index, result) in enumerate(made, start=1):
+        results[index] = result
+        if on_done is not None:
+            on_done(index, result, finished)
+    return results  # type: ignore[return-value]
