@@ -842,11 +842,26 @@ def _plan(n_puzzles: int, answers: str) -> list[tuple[str, tuple[int, ...]]]:
 
 
 # --- Writing the PDF and drawing previews -----------------------------------------------------
+def _creation_date():
+    """The PDF's creation date: ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else today at 00:00 UTC.
+
+    Day precision, not the second: the same puzzles and options give the same PDF byte for byte on one day
+    (a batch made serially or on a pool, a pack made again from its seed), and a sheet needs no more.
+    """
+    from datetime import UTC, datetime
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _write_pdf(composer: _Composer) -> bytes:
     pdf = composer.pdf
     options = composer.options
     pdf.set_title(worksheet_text(options.lang, "heading"))
     pdf.set_creator("spotdiff studio")
+    pdf.set_creation_date(_creation_date())
     pdf.set_lang("ja-JP" if options.lang == "ja" else "en")
     for ops in composer.pages:
         pdf.add_page()
