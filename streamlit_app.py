@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from spotdiff_app import uploads
 from spotdiff_app.i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, LANGUAGES, t
 from spotdiff_app.navigation import app_pages
+from spotdiff_core import limits
 
 LANGUAGE_WIDGET_KEY = "language_choice"
+
+uploads.install()  # uploads stay in memory and are bounded per session (process settings of the server)
 
 st.set_page_config(page_title="Spot the difference studio", page_icon=":material/search:", layout="wide")
 
@@ -40,5 +44,17 @@ st.set_page_config(page_title=f"{page.title} · {t('app_title')}")
 with st.sidebar:
     st.caption(t("app_tagline"))
     st.caption(":material/lock: " + t("sidebar_privacy"))
+
+refused = uploads.refused_uploads()
+if refused:
+    st.error(
+        t(
+            "uploads_refused",
+            n=refused,
+            files=limits.MAX_SESSION_UPLOAD_FILES,
+            mb=limits.MAX_SESSION_UPLOAD_BYTES // 2**20,
+        ),
+        icon=":material/block:",
+    )
 
 page.run()

@@ -146,7 +146,8 @@ def choose_picture(max_side: int) -> pictures.Picture | None:
             t("upload_label"),
             type=list(pictures.UPLOAD_TYPES),
             help=t("upload_help", mb=limits.MAX_UPLOAD_BYTES // 2**20),
-            max_upload_size=limits.MAX_UPLOAD_BYTES // 2**20,
+            # No lower cap in the browser: it would say "too large" only in a tooltip. The server takes up to
+            # server.maxUploadSize and pictures.from_upload refuses over MAX_UPLOAD_BYTES in a visible error.
             key="create_upload",
             on_change=forget_upload,
             args=("upload", "create_upload"),

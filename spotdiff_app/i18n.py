@@ -25,6 +25,7 @@ EN: dict[str, str] = {
     "error_puzzle_format": "This file is not a puzzle we can open.",
     "error_timeout": "Making the puzzle took too long.",
     "error_generic": "Something went wrong.",
+    "uploads_refused": "{n} uploaded file(s) were refused: one visit holds at most {files} files and {mb} MB of uploads. Remove files you no longer need, then add the others again.",
     "error_unexpected": "Something went wrong on the server; nothing was changed. Try again, or with another picture or file.",
     # --- create page ---
     "create_title": "Create a puzzle",
@@ -218,6 +219,7 @@ JA: dict[str, str] = {
     "error_puzzle_format": "このファイルは開けるパズルではありません。",
     "error_timeout": "パズル作成に時間がかかりすぎました。",
     "error_generic": "問題が発生しました。",
+    "uploads_refused": "{n} 個のファイルを受け取れませんでした。1 回の利用で置けるのは {files} 個・{mb} MB までです。いらないファイルを外してから、もう一度追加してください。",
     "error_unexpected": "サーバーで問題が発生しました。何も変更していません。もう一度試すか、別の画像やファイルで試してください。",
     # --- create page ---
     "create_title": "パズルをつくる",

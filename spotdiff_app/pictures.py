@@ -7,9 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from spotdiff_core import load_image
-from spotdiff_core.loading import as_rgb_image, resize_to_max_side
+from spotdiff_core import limits, load_image
+from spotdiff_core.errors import InvalidInputError
+from spotdiff_core.loading import as_rgb_image, resize_to_max_side, too_big_message
 from spotdiff_core.samples import SAMPLES
+
+from . import uploads
 
 UPLOAD_TYPES = ("jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff")
 PICTURES_KEY = "create_pictures"  # source -> Picture, so a page switch does not lose an upload
@@ -35,6 +38,9 @@ def _remembered() -> dict[str, Picture]:
 def from_upload(source: str, uploaded, *, max_side: int) -> Picture:
     """Decode an UploadedFile (upload or camera) in memory; cached per file and working size.
 
+    The server's copy of the upload is released once decoded (the session keeps the file's bytes once, to reload
+    it at another working size); a file over MAX_UPLOAD_BYTES is refused here, on the server, in one sentence.
+
     Raises
     ------
     SpotDiffError
@@ -43,8 +49,13 @@ def from_upload(source: str, uploaded, *, max_side: int) -> Picture:
     known = _remembered().get(source)
     if known is not None and known.ident == uploaded.file_id and known.max_side == max_side:
         return known
+    if uploaded.size > limits.MAX_UPLOAD_BYTES:
+        # Kept until the user removes it, so the sentence stays on the page (the session's upload budget bounds it).
+        raise InvalidInputError(too_big_message(uploaded.size))
     data = uploaded.getvalue()
-    picture = Picture(source, uploaded.file_id, uploaded.name, load_image(data, max_side=max_side), max_side, data)
+    image = load_image(data, max_side=max_side)
+    uploads.release(uploaded)
+    picture = Picture(source, uploaded.file_id, uploaded.name, image, max_side, data)
     _remembered()[source] = picture
     return picture
 

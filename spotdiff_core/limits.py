@@ -38,6 +38,10 @@ MAX_BUNDLE_DIRECTORY_BYTES = 64 * 1024  # a bundle's zip file list (central dire
 MAX_JSON_BYTES = 1024 * 1024
 MAX_PACK_PUZZLES = 30  # puzzles in one worksheet pack
 
+# --- Uploads held on the server, per session (checked as each file arrives) ---------
+MAX_SESSION_UPLOAD_FILES = MAX_PACK_PUZZLES + 3  # a pack's files, the Create page's picture and photo, a bundle
+MAX_SESSION_UPLOAD_BYTES = 300 * 1024 * 1024
+
 # --- Printed worksheets ----------------------------------------------------------
 MIN_PRINT_DPI = 150  # every picture is placed at no less than this many pixels per inch
 PAGE_MARGIN_MM = 15.0  # inside the printable area of every office and school printer (they need 5 to 12 mm)

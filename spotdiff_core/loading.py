@@ -69,20 +69,21 @@ def _read_bytes(source: ImageSource) -> bytes:
             raise InvalidInputError(f"No picture file at {str(path)!r}.")
         size = path.stat().st_size
         if size > limits.MAX_UPLOAD_BYTES:
-            raise InvalidInputError(_too_big_message(size))
+            raise InvalidInputError(too_big_message(size))
         data = path.read_bytes()
     elif hasattr(source, "read"):
         data = source.read(limits.MAX_UPLOAD_BYTES + 1)
     else:
         raise InvalidInputError(f"Cannot read a picture from a {type(source).__name__}.")
     if len(data) > limits.MAX_UPLOAD_BYTES:
-        raise InvalidInputError(_too_big_message(len(data)))
+        raise InvalidInputError(too_big_message(len(data)))
     if not data:
         raise InvalidInputError("The picture file is empty.")
     return data
 
 
-def _too_big_message(size: int) -> str:
+def too_big_message(size: int) -> str:
+    """The sentence for a picture file of ``size`` bytes, over MAX_UPLOAD_BYTES."""
     return (
         f"The picture file is {size / 2**20:.1f} MiB; the limit is "
         f"{limits.MAX_UPLOAD_BYTES // 2**20} MiB (MAX_UPLOAD_BYTES)."

@@ -54,6 +54,10 @@ USER_LIMITS = {
     "MAX_BUNDLE_TOTAL_BYTES": f"{limits.MAX_BUNDLE_TOTAL_BYTES // 2**20} MiB",
     "MAX_BUNDLE_FILES": f"at most {limits.MAX_BUNDLE_FILES}",
     "MAX_JSON_BYTES": f"{limits.MAX_JSON_BYTES // 1024} KiB",
+    "MAX_BUNDLE_DIRECTORY_BYTES": f"{limits.MAX_BUNDLE_DIRECTORY_BYTES // 1024} KiB",
+    # Uploads held per session: the app's message (tests/test_server_uploads.py).
+    "MAX_SESSION_UPLOAD_FILES": f"{limits.MAX_SESSION_UPLOAD_FILES} files",
+    "MAX_SESSION_UPLOAD_BYTES": f"{limits.MAX_SESSION_UPLOAD_BYTES // 2**20} MB",
     "GENERATION_TIME_LIMIT_S": "",  # the value is checked in its own test below
     "MAX_PACK_PUZZLES": f"at most {limits.MAX_PACK_PUZZLES}",  # worksheet packs: tested in test_worksheet*.py
 }
@@ -72,7 +76,7 @@ INTERNAL = {
     "MIN_PRINT_DPI",  # worksheet layout, not a refusal (test_worksheet.py checks it)
     "PAGE_MARGIN_MM",
 }
-TESTED_ELSEWHERE = {"MAX_PACK_PUZZLES"}
+TESTED_ELSEWHERE = {"MAX_PACK_PUZZLES", "MAX_SESSION_UPLOAD_FILES", "MAX_SESSION_UPLOAD_BYTES"}
 
 
 def test_every_limit_is_classified():
@@ -158,6 +162,14 @@ def _folder_with_big_member(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def long_file_list(records: int) -> bytes:
+    """A zip of only a central directory of ``records`` entries whose end record claims 4 files."""
+    name = b"original.png"
+    record = struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0, 0, 0, 0, 0)
+    directory = (record + name) * records
+    return directory + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 4, 4, len(directory), 0, 0)
+
+
 def _timeout(tmp_path: Path) -> None:
     generate_puzzle(illustration(), n_differences=3, seed=1, max_side=320, time_limit=0.001)
 
@@ -190,6 +202,7 @@ LIBRARY_CASES = [
     pytest.param("MAX_BUNDLE_TOTAL_BYTES", lambda p: load_puzzle(declare_sizes(bundle(files()), dict.fromkeys(("original.png", "modified.png", "labels.png"), 55 * MiB))), PuzzleFormatError, id="total"),
     pytest.param("MAX_BUNDLE_FILES", lambda p: load_puzzle(bundle([*files().items(), *((f"x{i}.txt", b"") for i in range(5))])), PuzzleFormatError, id="files"),
     pytest.param("MAX_JSON_BYTES", lambda p: load_puzzle(bundle({**files(), "puzzle.json": b" " * (limits.MAX_JSON_BYTES + 1)})), PuzzleFormatError, id="json"),
+    pytest.param("MAX_BUNDLE_DIRECTORY_BYTES", lambda p: load_puzzle(long_file_list(4000)), PuzzleFormatError, id="directory"),
     pytest.param("GENERATION_TIME_LIMIT_S", _timeout, GenerationTimeoutError, id="time"),
 ]  # fmt: skip
 
