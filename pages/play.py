@@ -1,34 +1,74 @@
-"""Play page: find the differences by clicking either picture; open a puzzle file someone shared."""
+"""Play page: find the differences by tapping either picture; open a puzzle file someone shared, or a shared link."""
 
 from __future__ import annotations
 
-import time
+import math
+import secrets
 
 import streamlit as st
-from streamlit_image_coordinates import streamlit_image_coordinates
 
 from spotdiff_app import state
+from spotdiff_app.board import board, encoded_pictures
 from spotdiff_app.drawing import board_pictures
-from spotdiff_app.game import Game, Outcome
+from spotdiff_app.game import HINT_LIMITS, MISTAKE_PENALTY_S, Game, GameMode, Outcome, puzzle_key, record_best
 from spotdiff_app.i18n import t, t_or
 from spotdiff_app.messages import format_duration, plain, show_error
 from spotdiff_app.navigation import run_through_entry_script
 from spotdiff_app.pictures import from_sample
+from spotdiff_app.settings import WORKING_SIZES
+from spotdiff_app.share import ShareLink, link_of, read_link
 from spotdiff_core import limits, load_puzzle
 from spotdiff_core.errors import SpotDiffError
 
 OPENED_KEY = "play_opened_file"  # file id of the last bundle opened, so a rerun does not reopen it
-FLASH_KEY = "play_flash"  # (game number, x, y, until): where the last miss landed, shown briefly
+FLASH_KEY = "play_flash"  # (game number, {id, x, y, outcome}): the answer to the last tap, drawn where it landed
+FEEDBACK_KEY = "play_feedback"  # (game number, text): the last tap's answer in words, under the board
 CELEBRATED_KEY = "play_celebrated"  # game number whose win was celebrated already
-FLASH_SECONDS = 1.5
+BESTS_KEY = "play_bests"  # puzzle key -> best Result of this session
+RECORDED_KEY = "play_recorded"  # game number -> (best, is_new) once its result was recorded
+TOAST_KEY = "play_toast"  # a message to show on the next run (a bundle opened while a game was on)
+LINK_KEY = "play_link_loaded"  # the share link already turned into a puzzle this session
+MODE_KEY = "play_mode"
+HINTS_KEY = "play_hint_limit"
+LARGE_KEY = "play_large_targets"
+HINTS_UNLIMITED = "unlimited"
+HINT_CHOICES = [HINTS_UNLIMITED] + [str(n) for n in HINT_LIMITS if n is not None]
 SIDES = ("a", "b")
 SAMPLE_REQUEST_KEY = "play_sample_requested"
+NEXT_REQUEST_KEY = "play_next_requested"
 SAMPLE_KEY = "drawing"  # quick and always holds the default 5 differences
+NEXT_SEED_TRIES = 3  # a new seed that cannot make the puzzle is skipped for the next one, this many times
+STAR, NO_STAR = "★", "☆"
 
 
-def click_key(game: Game, side: str) -> str:
-    # A new game gets new components, so the last click of the old game is not replayed.
-    return f"play_click_{game.number}_{side}"
+def board_key(game: Game) -> str:
+    # A new game gets a new component, so the last tap of the old game is not replayed.
+    return f"play_board_{game.number}"
+
+
+def chosen_mode() -> GameMode:
+    """The mode the options ask for (it applies to the next game)."""
+    hints = st.session_state.get(HINTS_KEY) or HINTS_UNLIMITED
+    return GameMode(
+        timed=st.session_state.get(MODE_KEY) == "timed",
+        hint_limit=None if hints == HINTS_UNLIMITED else int(hints),
+        large_targets=bool(st.session_state.get(LARGE_KEY)),
+    )
+
+
+def new_game() -> None:
+    state.restart_game(mode=chosen_mode())
+    st.session_state.pop(FLASH_KEY, None)
+
+
+def mode_changed() -> None:
+    """A mode chosen before the first tap starts the game again in that mode; later it waits for the next game."""
+    game = state.current_game(mode=chosen_mode())
+    if game is not None and not game.found and not game.mistakes and not game.hints_used and not game.is_over:
+        new_game()
+
+
+# --- puzzle sources -----------------------------------------------------------------------
 
 
 def open_bundle() -> None:
@@ -50,96 +90,206 @@ def open_bundle() -> None:
         show_error(error)
         return
     state.set_puzzle(puzzle, origin="bundle", name=uploaded.name)
-    st.toast(t("opened_bundle", name=plain(uploaded.name), n=len(puzzle)), icon=":material/folder_open:")
+    st.session_state[TOAST_KEY] = t("opened_bundle", name=plain(uploaded.name), n=len(puzzle))
 
 
-def play_clicks(game: Game) -> None:
-    """Play the clicks the two pictures reported; each is counted once however often a rerun delivers it."""
-    for side in SIDES:
-        result = game.click_value(st.session_state.get(click_key(game, side)))
-        if result is None:
-            continue
-        if result.outcome is not Outcome.DUPLICATE:
-            st.session_state.pop(FLASH_KEY, None)  # a new click replaces the last miss's cross
-        if result.outcome is Outcome.HIT:
-            st.toast(t("hit_message", found=len(game.found), total=game.total), icon=":material/check_circle:")
-        elif result.outcome is Outcome.MISS:
-            st.session_state[FLASH_KEY] = (game.number, result.x, result.y, time.monotonic() + FLASH_SECONDS)
-            st.toast(t("miss_message"), icon=":material/close:")
-        elif result.outcome is Outcome.ALREADY:
-            st.toast(t("already_message"), icon=":material/visibility:")
+def make_sample(link: ShareLink) -> bool:
+    """Make the puzzle a share link (or "Try a sample") describes; one error in words if it cannot be made."""
+    with st.spinner(t("stage_editing")):
+        try:
+            picture = from_sample(link.sample, max_side=limits.DEFAULT_MAX_SIDE)
+            puzzle = state.cached_pipeline().generate(picture.image, **link.generate_kwargs())
+        except SpotDiffError as error:
+            show_error(error)
+            return False
+    state.set_puzzle(puzzle, origin="sample", name=picture.name, sample=link.sample)
+    return True
 
 
-def current_flash(game: Game) -> tuple[float, float] | None:
+def puzzle_from_link() -> None:
+    """A shared link (?sample=...&seed=...) opens the same puzzle: generation is deterministic."""
+    params = {key: st.query_params.get(key) for key in ("sample", "seed", "n", "difficulty")}
+    if params["sample"] is None:
+        return
+    try:
+        link = read_link(params)
+    except ValueError as error:
+        st.error(t("share_link_invalid", reason=plain(error)), icon=":material/link_off:")
+        return
+    puzzle = state.get_puzzle()
+    if link == st.session_state.get(LINK_KEY) or (puzzle is not None and link_of(puzzle, state.puzzle_info()) == link):
+        return
+    st.session_state[LINK_KEY] = link
+    make_sample(link)
+
+
+def next_puzzle() -> bool:
+    """A new puzzle from the same picture with the next seed (a few tries if a seed cannot make it)."""
+    puzzle = state.get_puzzle()
+    if puzzle is None:
+        return False
+    info = state.puzzle_info()
+    settings = puzzle.settings
+    kwargs = {
+        "n_differences": len(puzzle),
+        "difficulty": settings.get("difficulty", "normal"),
+        "kinds": settings.get("kinds") or None,
+        "print_safe": bool(settings.get("print_safe", False)),
+        # The picture is at working size already; the recorded size keeps a sample's share link.
+        "max_side": settings.get("max_side") if settings.get("max_side") in WORKING_SIZES else max(puzzle.shape),
+        "fill_weak": settings.get("fill_weak") is True,
+    }
+    seed = int(puzzle.seed or 0)
+    with st.spinner(t("next_puzzle_making")):
+        for step in range(1, NEXT_SEED_TRIES + 1):
+            try:
+                new = state.cached_pipeline().generate(puzzle.original, seed=seed + step, **kwargs)
+            except SpotDiffError as error:
+                if step == NEXT_SEED_TRIES:
+                    show_error(error)
+                    return False
+                continue
+            break
+    state.set_puzzle(new, **info)
+    new_game()
+    return True
+
+
+# --- the game ------------------------------------------------------------------------------
+
+
+def play_tap(game: Game) -> None:
+    """Play the tap the board reported; each is counted once however often a rerun delivers it."""
+    value = st.session_state.get(board_key(game))
+    result = game.click_value(value)
+    if result is None or result.outcome is Outcome.DUPLICATE:
+        return
+    outcome = result.outcome
+    point = (result.x, result.y) if math.isfinite(result.x) and math.isfinite(result.y) else (None, None)
+    flash = {"id": value.get("unix_time"), "x": point[0], "y": point[1], "outcome": outcome.value}
+    st.session_state[FLASH_KEY] = (game.number, flash)
+    text = {
+        Outcome.HIT: t("hit_message", found=len(game.found), total=game.total),
+        Outcome.MISS: t("miss_message")
+        + (t("penalty_note", seconds=round(MISTAKE_PENALTY_S)) if game.mode.timed else ""),
+        Outcome.ALREADY: t("already_message"),
+    }.get(outcome)
+    st.session_state[FEEDBACK_KEY] = (game.number, text)
+
+
+def stars_text(stars: int) -> str:
+    return STAR * stars + NO_STAR * (3 - stars)
+
+
+def status_text(game: Game) -> str:
+    """The compact status line: found, mistakes, hints, mode (the clock sits next to it and ticks)."""
+    parts = [t("status_found", found=len(game.found), total=game.total), t("status_mistakes", mistakes=game.mistakes)]
+    if game.hints_left is None:
+        parts.append(t("status_hints", hints=game.hints_used))
+    else:
+        parts.append(t("status_hints_left", left=game.hints_left))
+    parts.append(t(f"mode_{game.mode.name}"))
+    result = game.result()
+    if result is not None:
+        parts.append(stars_text(result.stars))
+    return " · ".join(parts)
+
+
+def clock_text(game: Game) -> str:
+    left = game.time_left()
+    if left is None:
+        return t("clock_elapsed", time=format_duration(game.elapsed()))
+    return t("clock_left", time=format_duration(left))
+
+
+def status_line(game: Game) -> None:
+    """Counter, clock and the game's buttons in one compact row above the board (two rows on a phone)."""
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", key="play_status"):
+        # The counter and the clock in one line; it ticks by itself (a small fragment) while the game runs.
+        @st.fragment(run_every=None if game.is_over else 1.0)
+        def ticking_status() -> None:
+            if game.check_time() and st.session_state.get("play_timeout_seen") != game.number:
+                st.session_state["play_timeout_seen"] = game.number
+                st.rerun(scope="app")  # the countdown ran out: the whole board shows the end
+            icon = ":material/schedule:" if game.time_limit is None else ":material/hourglass_bottom:"
+            st.markdown(f"**{status_text(game)}** · {icon} {clock_text(game)}", width="content")
+
+        ticking_status()
+        with st.container(horizontal=True, vertical_alignment="center", gap="small", width="content"):
+            game_buttons(game)
+
+
+def game_buttons(game: Game) -> None:
+    """Hint, reveal all (asks first) and the game options."""
+    hint_label = t("hint_button") if game.hints_left is None else t("hint_button_left", left=game.hints_left)
+    st.button(
+        hint_label,
+        icon=":material/lightbulb:",
+        help=t("hint_help"),
+        disabled=game.is_over or game.hints_left == 0,
+        on_click=game.request_hint,
+        key="play_hint",
+    )
+    with st.popover(t("reveal_button"), icon=":material/visibility:", disabled=game.is_over):
+        st.markdown(t("reveal_confirm"))
+        st.button(t("reveal_confirm_button"), type="primary", on_click=game.reveal_all, key="play_reveal")
+    with st.popover(t("options_button"), icon=":material/tune:"):
+        st.segmented_control(
+            t("mode_label"),
+            ["relaxed", "timed"],
+            format_func=lambda m: t(f"mode_{m}"),
+            default="relaxed",
+            required=True,
+            help=t("mode_help", penalty=round(MISTAKE_PENALTY_S)),
+            key=MODE_KEY,
+            on_change=mode_changed,
+        )
+        st.segmented_control(
+            t("hint_limit_label"),
+            HINT_CHOICES,
+            format_func=lambda n: t("hint_limit_unlimited") if n == HINTS_UNLIMITED else n,
+            default=HINTS_UNLIMITED,
+            required=True,
+            key=HINTS_KEY,
+            on_change=mode_changed,
+        )
+        st.toggle(t("large_targets_label"), help=t("large_targets_help"), key=LARGE_KEY, on_change=mode_changed)
+        st.caption(t("options_next_game"))
+        st.button(t("new_game_button"), icon=":material/restart_alt:", on_click=new_game, key="play_new")
+
+
+def current_flash(game: Game) -> dict | None:
     flash = st.session_state.get(FLASH_KEY)
-    if flash is None or flash[0] != game.number or game.is_over or time.monotonic() > flash[3]:
-        return None
-    return flash[1], flash[2]
+    return flash[1] if flash is not None and flash[0] == game.number else None
 
 
-def status(game: Game) -> None:
-    """Counter, clock, mistakes and hints; the clock ticks by itself while the game runs."""
-    # One row that wraps, rather than columns, so a phone shows the four numbers in two short rows.
-    with st.container(horizontal=True, gap="medium"):
-        found = st.container(width=140)
-        clock = st.container(width=140)
-        mistakes = st.container(width=140)
-        hints = st.container(width=140)
-    found.metric(t("found_metric"), t("found_value", found=len(game.found), total=game.total))
-    mistakes.metric(t("mistakes_metric"), game.mistakes)
-    hints.metric(t("hints_metric"), game.hints_used)
-
-    @st.fragment(run_every=None if game.is_over else 1.0)
-    def ticking_clock() -> None:
-        st.metric(t("time_metric"), format_duration(game.elapsed()))
-        flash = st.session_state.get(FLASH_KEY)
-        if flash is not None and flash[0] == game.number and time.monotonic() > flash[3]:
-            # The miss cross has been seen long enough: redraw the pictures without it.
-            del st.session_state[FLASH_KEY]
-            st.rerun(scope="app")
-
-    with clock:
-        ticking_clock()
+def show_board(game: Game) -> None:
+    marks = (game.number, tuple(game.found), game.revealed, game.hint)
+    pictures = encoded_pictures(marks, lambda: board_pictures(game))
+    board(
+        pictures=pictures,
+        size=(game.puzzle.width, game.puzzle.height),
+        labels=(t("picture_a"), t("picture_b")),
+        flash=current_flash(game),
+        over=game.is_over,
+        key=board_key(game),
+    )
 
 
-def controls(game: Game) -> None:
-    with st.container(horizontal=True, vertical_alignment="center"):
-        st.button(
-            t("hint_button"),
-            icon=":material/lightbulb:",
-            help=t("hint_help"),
-            disabled=game.is_over,
-            on_click=game.request_hint,
-            key="play_hint",
-        )
-        st.button(
-            t("reveal_button"),
-            icon=":material/visibility:",
-            help=t("reveal_help"),
-            disabled=game.is_over,
-            on_click=game.reveal_all,
-            key="play_reveal",
-        )
-        st.button(
-            t("new_game_button"),
-            icon=":material/restart_alt:",
-            help=t("new_game_help"),
-            on_click=state.restart_game,
-            key="play_new",
-        )
-        st.toggle(t("stack_toggle"), help=t("stack_help"), key="play_stacked", persist_state="session")
+def feedback(game: Game) -> None:
+    """The last tap's answer and an open hint in words, in a line under the board (it moves nothing above)."""
+    lines = []
+    said = st.session_state.get(FEEDBACK_KEY)
+    if said is not None and said[0] == game.number and said[1] and not game.is_over:
+        lines.append(said[1])
+    if game.hint is not None and not game.is_over:
+        lines.append(t("hint_message"))
+    st.caption("  \n".join(lines) if lines else "\u00a0")  # a line even when empty: nothing jumps
 
 
-def finish_message(game: Game) -> None:
-    """The hint or finish message, in a slot that is always there so the pictures below never move."""
-    with st.container():
-        show_finish_message(game)
-
-
-def show_finish_message(game: Game) -> None:
+def finish_card(game: Game) -> None:
+    """When the game is over: stars, the numbers, the session's best for this puzzle, play again or next."""
     if not game.is_over:
-        if game.hint is not None:
-            st.info(t("hint_message"), icon=":material/lightbulb:")
         return
     numbers = {
         "found": len(game.found),
@@ -148,43 +298,107 @@ def show_finish_message(game: Game) -> None:
         "mistakes": game.mistakes,
         "hints": game.hints_used,
     }
-    if game.is_won:
-        st.success(t("finished_message", **numbers), icon=":material/celebration:")
-        if st.session_state.get(CELEBRATED_KEY) != game.number:
-            st.session_state[CELEBRATED_KEY] = game.number
-            st.balloons()
-    else:
-        st.info(t("revealed_message", **numbers), icon=":material/visibility:")
-
-
-def board(game: Game) -> None:
-    """The two pictures, clickable; side by side, or stacked for narrow screens."""
-    left, right = board_pictures(game, miss=current_flash(game))
-    stacked = st.session_state.get("play_stacked")
-    columns = [st.container(), st.container()] if stacked else st.columns(2, gap="small")
-    for column, side, picture, caption in zip(
-        columns, SIDES, (left, right), (t("picture_a"), t("picture_b")), strict=True
-    ):
-        with column:
-            st.caption(caption)
-            streamlit_image_coordinates(
-                picture,
-                key=click_key(game, side),
-                use_column_width="always",
-                image_format="JPEG",
-                jpeg_quality=92,
-                cursor="crosshair",
+    with st.container(border=True, key="play_finish"):
+        result = game.result()
+        if result is not None:
+            recorded = st.session_state.setdefault(RECORDED_KEY, {})
+            if game.number not in recorded:
+                recorded[game.number] = record_best(
+                    st.session_state.setdefault(BESTS_KEY, {}), puzzle_key(game.puzzle), result
+                )
+            best, is_new = recorded[game.number]
+            st.markdown(f"### {stars_text(result.stars)}")
+            st.success(t("finished_message", **numbers), icon=":material/celebration:")
+            if is_new:
+                st.caption(t("best_new"))
+            else:
+                st.caption(t("best_so_far", stars=stars_text(best.stars), time=format_duration(best.seconds)))
+            if st.session_state.get(CELEBRATED_KEY) != game.number:
+                st.session_state[CELEBRATED_KEY] = game.number
+                st.balloons()
+        elif game.timed_out:
+            st.warning(t("timed_out_message", **numbers), icon=":material/timer_off:")
+        else:
+            st.info(t("revealed_message", **numbers), icon=":material/visibility:")
+        with st.container(horizontal=True):
+            st.button(t("play_again_button"), icon=":material/restart_alt:", on_click=new_game, key="play_again")
+            st.button(
+                t("next_puzzle_button"),
+                icon=":material/skip_next:",
+                type="primary",
+                key="play_next",
+                on_click=lambda: st.session_state.update({NEXT_REQUEST_KEY: True}),
             )
 
 
-run_through_entry_script()
-st.title(t("play_title"))
-puzzle_before = state.get_puzzle()
-with st.expander(t("open_bundle_label"), expanded=puzzle_before is None, icon=":material/folder_open:"):
-    open_bundle()
+def puzzle_caption(game: Game) -> None:
+    info = state.puzzle_info()
+    name = t_or(f"sample_{info['sample']}", info.get("name", "")) if info.get("sample") else info.get("name")
+    st.caption(
+        t(
+            "puzzle_caption",
+            n=game.total,
+            difficulty=plain(t(f"difficulty_{game.difficulty}")),
+            width=game.puzzle.width,
+            height=game.puzzle.height,
+        )
+        + (f" · {plain(name)}" if name else "")
+    )
 
-game = state.current_game()
-if game is None:
+
+def share_link(game: Game) -> None:
+    """A sample puzzle's settings in the address bar: a reload or a friend opening the link gets the same puzzle."""
+    link = link_of(game.puzzle, state.puzzle_info())
+    if link is None:
+        for key in ("sample", "seed", "n", "difficulty"):
+            if key in st.query_params:
+                del st.query_params[key]
+        return
+    st.session_state[LINK_KEY] = link
+    for key, value in link.params().items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+    st.caption(t("share_link_note"))
+
+
+@st.fragment
+def play_area() -> None:
+    """Status line, board and finish card: a tap reruns only this, not the page."""
+    game = state.current_game(mode=chosen_mode())
+    if game is None:
+        return
+    if st.session_state.pop(NEXT_REQUEST_KEY, False) and next_puzzle():
+        st.rerun(scope="app")  # a new puzzle: the caption and the share link outside the board change too
+    play_tap(game)
+    game.check_time()
+    status_line(game)
+    show_board(game)
+    feedback(game)
+    finish_card(game)
+
+
+# --- page ----------------------------------------------------------------------------------
+
+
+def compact_layout() -> None:
+    """Less padding round the board, so the status line and both pictures share the first screen."""
+    st.html(
+        """<style>
+        [data-testid="stMainBlockContainer"] { padding-top: 3.25rem; padding-bottom: 2rem;
+            padding-left: max(0.75rem, 2vw); padding-right: max(0.75rem, 2vw); }
+        .st-key-play_status { row-gap: 0.25rem; justify-content: space-between; }
+        </style>"""
+    )
+
+
+run_through_entry_script()
+puzzle_from_link()
+uploader_shown = state.get_puzzle() is None
+if uploader_shown:
+    st.title(t("play_title"))
+    with st.expander(t("open_bundle_label"), expanded=True, icon=":material/folder_open:"):
+        open_bundle()
+if state.get_puzzle() is None:
     st.info(t("play_no_puzzle"), icon=":material/extension:")
     with st.container(horizontal=True, vertical_alignment="center"):
         st.page_link("pages/create.py", label=t("nav_create"), icon=":material/palette:")
@@ -196,37 +410,23 @@ if game is None:
             on_click=lambda: st.session_state.update({SAMPLE_REQUEST_KEY: True}),
         )
     if st.session_state.pop(SAMPLE_REQUEST_KEY, False):
-        with st.spinner(t("stage_editing")):
-            try:
-                picture = from_sample(SAMPLE_KEY, max_side=limits.DEFAULT_MAX_SIDE)
-                state.set_puzzle(
-                    state.cached_pipeline().generate(picture.image),
-                    origin="sample",
-                    name=picture.name,
-                    sample=SAMPLE_KEY,
-                )
-            except SpotDiffError as error:
-                show_error(error)
-                st.stop()
-        st.rerun()
+        seed = secrets.randbelow(100_000)  # short, so the shared link stays short
+        if make_sample(ShareLink(SAMPLE_KEY, seed, limits.DEFAULT_DIFFERENCES, "normal")):
+            st.rerun()
     st.stop()
 
-info = state.puzzle_info()
-name = t_or(f"sample_{info['sample']}", info.get("name", "")) if info.get("sample") else info.get("name")
-st.caption(
-    t("play_intro")
-    + "  \n"
-    + t(
-        "puzzle_caption",
-        n=game.total,
-        difficulty=plain(t(f"difficulty_{game.puzzle.settings.get('difficulty', 'normal')}")),
-        width=game.puzzle.width,
-        height=game.puzzle.height,
-    )
-    + (f" · {plain(name)}" if name else "")
-)
-play_clicks(game)
-status(game)
-controls(game)
-finish_message(game)
-board(game)
+if (toast := st.session_state.pop(TOAST_KEY, None)) is not None:
+    st.toast(toast, icon=":material/folder_open:")
+compact_layout()
+# Both pictures need the window's width on a desktop: the sidebar (language) starts folded away here.
+st.set_page_config(initial_sidebar_state="collapsed")
+play_area()
+game = state.current_game(mode=chosen_mode())
+puzzle_caption(game)
+share_link(game)
+if not uploader_shown:  # under the board, folded, once a puzzle is open
+    with st.expander(t("open_bundle_label"), expanded=False, icon=":material/folder_open:"):
+        before = state.get_puzzle()
+        open_bundle()
+        if state.get_puzzle() is not before:
+            st.rerun()

@@ -70,7 +70,8 @@ def board_pictures(game: Game, *, miss: tuple[float, float] | None = None) -> tu
     """The two pictures of the Play page, (H, W, 3) uint8 each, with the game's marks drawn on both.
 
     Found differences get a green circle numbered in the order they were found; after "reveal all"
-    the others get a magenta one; an open hint is a dashed circle; ``miss`` (working-size pixels) an X.
+    the others get a magenta one inside a dashed ring (told apart without colour); an open hint is a dashed
+    circle without a number; ``miss`` (working-size pixels) an X (the Play page draws its tap marks itself).
     """
     puzzle = game.puzzle
     thickness = line_thickness(puzzle.shape)
@@ -81,6 +82,13 @@ def board_pictures(game: Game, *, miss: tuple[float, float] | None = None) -> tu
         if game.revealed:
             start = len(game.found) + 1
             marks += [(puzzle.difference(did), REVEALED_COLOR, n) for n, did in enumerate(game.remaining, start=start)]
+        if game.revealed:
+            # Shape as well as colour (colour-blind players): a revealed answer has a dashed ring round its
+            # circle, a found one a single solid ring. Drawn before the numbers, which go on top.
+            for did in game.remaining:
+                (cx, cy), radius = marker_circle(puzzle.difference(did), shape=puzzle.shape)
+                outer = radius + 2 * thickness + 2
+                draw_dashed_circle(canvas, (cx, cy), outer, color=REVEALED_COLOR, thickness=max(1, thickness - 1))
         draw_numbered_markers(canvas, marks, thickness=thickness)
         if game.hint is not None:
             draw_dashed_circle(canvas, game.hint.center, game.hint.radius, color=HINT_COLOR, thickness=thickness)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from spotdiff_core import Pipeline, Puzzle
 
-from .game import Game
+from .game import Game, GameMode
 
 PUZZLE_KEY = "puzzle"  # the current Puzzle; the Worksheet page reads it too
 PUZZLE_INFO_KEY = "puzzle_info"  # where it came from: {"origin": "create" | "bundle" | "sample", "name": ...}
@@ -37,23 +37,26 @@ def set_puzzle(puzzle: Puzzle, **info: Any) -> None:
     st.session_state[PUZZLE_INFO_KEY] = info
 
 
-def current_game() -> Game | None:
-    """The game of the current puzzle; a new one when the puzzle changed since the last game began."""
+def current_game(*, mode: GameMode | None = None) -> Game | None:
+    """The game of the current puzzle; a new one (in ``mode``) when the puzzle changed since the last game began."""
     puzzle = get_puzzle()
     if puzzle is None:
         return None
     game = st.session_state.get(GAME_KEY)
     if not isinstance(game, Game) or game.puzzle is not puzzle:
-        game = Game(puzzle)
+        game = Game(puzzle, mode=mode)
         st.session_state[GAME_KEY] = game
     return game
 
 
-def restart_game() -> None:
-    """Start the current puzzle again from zero."""
+def restart_game(*, mode: GameMode | None = None) -> None:
+    """Start the current puzzle again from zero (in ``mode``, else the last game's)."""
     puzzle = get_puzzle()
     if puzzle is not None:
-        st.session_state[GAME_KEY] = Game(puzzle)
+        last = st.session_state.get(GAME_KEY)
+        if mode is None and isinstance(last, Game):
+            mode = last.mode
+        st.session_state[GAME_KEY] = Game(puzzle, mode=mode)
 
 
 def set_notice(text: str | None) -> None:

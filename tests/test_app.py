@@ -65,19 +65,28 @@ def generate(at: AppTest, *, sample: str = "drawing", n: int = 5) -> Puzzle:
     return puzzle
 
 
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+def status(at: AppTest) -> str:
+    """The Play page's status line (counter, mistakes, hints, mode, clock)."""
+    return next(m.value for m in at.markdown if m.value.startswith("**") and " · " in m.value)
+
+
+def feedback(at: AppTest) -> list[str]:
+    """The lines under the board that say what the last tap did (among the page's other captions)."""
+    return [line for c in at.caption for line in c.value.split("  \n")]
 
 
 def click(at: AppTest, side: str, x: float, y: float, *, unix_time: int, scale: float = 0.5) -> None:
-    """Fake a click of streamlit-image-coordinates: the picture shown at ``scale``, the point in working pixels."""
+    """Fake a tap on the Play page's board: the picture shown at ``scale``, the point in working pixels."""
     game = at.session_state["game"]
     puzzle = game.puzzle
-    at.session_state[f"play_click_{game.number}_{side}"] = {
+    at.session_state[f"play_board_{game.number}"] = {
         "x": x * scale,
         "y": y * scale,
         "width": puzzle.width * scale,
         "height": puzzle.height * scale,
+        "side": side,
+        "pointer": "mouse",
+        "viewport_width": 1440,
         "unix_time": unix_time,
     }
     at.run()
@@ -388,7 +397,7 @@ def playing() -> tuple[AppTest, Puzzle]:
     puzzle = generate(at)
     at.switch_page("pages/play.py").run()
     assert not at.exception
-    assert metric(at, "Found") == "0 / 5"
+    assert status(at).startswith("**Found 0 / 5 · Mistakes 0 · Hints 0 · Relaxed**")
     return at, puzzle
 
 
@@ -396,47 +405,56 @@ def test_clicks_hit_miss_repeat_and_rerun(playing):
     at, puzzle = playing
     first = puzzle.difference(1)
     click(at, "b", *first.center, unix_time=1000)
-    assert metric(at, "Found") == "1 / 5" and metric(at, "Mistakes") == "0"
-    assert [t.value for t in at.toast] == [EN["hit_message"].format(found=1, total=5)]
+    assert "Found 1 / 5 · Mistakes 0" in status(at)
+    assert EN["hit_message"].format(found=1, total=5) in feedback(at)
+    assert not at.toast  # the answer is at the tap point and under the board, not in a corner toast
 
     at.run()  # the component delivers its last value again on every rerun: counted once
-    assert metric(at, "Found") == "1 / 5" and metric(at, "Mistakes") == "0"
+    assert "Found 1 / 5 · Mistakes 0" in status(at)
 
     click(at, "a", *background_point(puzzle), unix_time=2000)
-    assert metric(at, "Found") == "1 / 5" and metric(at, "Mistakes") == "1"
-    assert [t.value for t in at.toast] == [EN["miss_message"]]
+    assert "Found 1 / 5 · Mistakes 1" in status(at)
+    assert EN["miss_message"] in feedback(at)
+    assert at.session_state["play_flash"][1]["outcome"] == "miss"  # drawn where the tap landed
 
     # Again on the difference already found (the other picture this time): neither a hit nor a mistake.
     click(at, "a", *first.center, unix_time=3000)
-    assert metric(at, "Found") == "1 / 5" and metric(at, "Mistakes") == "1"
-    assert [t.value for t in at.toast] == [EN["already_message"]]
+    assert "Found 1 / 5 · Mistakes 1" in status(at)
+    assert EN["already_message"] in feedback(at)
 
 
 def test_finding_all_shows_time_mistakes_and_hints(playing):
     at, puzzle = playing
     at.button(key="play_hint").click().run()
-    assert metric(at, "Hints") == "1"
-    assert at.info and at.info[0].value == EN["hint_message"]
+    assert "Hints 1" in status(at)
+    assert EN["hint_message"] in feedback(at)
     for i, d in enumerate(puzzle.differences):
         click(at, "ab"[i % 2], *d.center, unix_time=10_000 + i)
-    assert metric(at, "Found") == "5 / 5"
+    assert "Found 5 / 5" in status(at)
     assert len(at.success) == 1
     message = at.success[0].value
     assert message.startswith("You found all 5 differences in 0:0")
     assert "Mistakes: 0" in message and "Hints: 1" in message
-    assert at.button(key="play_hint").disabled and at.button(key="play_reveal").disabled
+    # One hint costs one star: the finish card shows it, and the status line too.
+    assert "### ★★☆" in [m.value for m in at.markdown]
+    assert status(at).startswith("**Found 5 / 5 · Mistakes 0 · Hints 1 · Relaxed · ★★☆**")
+    assert EN["best_new"] in [c.value for c in at.caption]
+    assert at.button(key="play_hint").disabled
 
 
 def test_reveal_all_then_new_game(playing):
     at, puzzle = playing
     click(at, "a", *puzzle.difference(3).center, unix_time=5)
+    # "Reveal all" only opens a question; the game ends when the player confirms.
+    assert EN["reveal_confirm"] in [m.value for m in at.markdown]
+    assert not at.session_state["game"].is_over
     at.button(key="play_reveal").click().run()
     assert at.info and at.info[0].value.startswith("All differences shown. You found 1 of 5")
     old_game = at.session_state["game"]
-    at.button(key="play_new").click().run()
+    at.button(key="play_again").click().run()
     game = at.session_state["game"]
     assert game is not old_game and game.puzzle is puzzle
-    assert metric(at, "Found") == "0 / 5" and metric(at, "Mistakes") == "0"
+    assert "Found 0 / 5 · Mistakes 0" in status(at)
     # The old game's last click does not carry over into the new one.
     assert not at.info
 
@@ -446,7 +464,7 @@ def test_play_without_a_puzzle_offers_create_and_a_sample():
     assert at.info and at.info[0].value == EN["play_no_puzzle"]
     at.button(key="play_try_sample").click().run()
     assert not at.exception and not at.error
-    assert metric(at, "Found") == f"0 / {limits.DEFAULT_DIFFERENCES}"
+    assert f"Found 0 / {limits.DEFAULT_DIFFERENCES}" in status(at)
 
 
 # --- bundles ----------------------------------------------------------------------------
@@ -467,9 +485,9 @@ def test_a_bundle_round_trips_through_download_and_open():
     assert np.array_equal(opened.labels, made.labels)
     assert opened.seed == made.seed
     assert [shown(t.value) for t in friend.toast] == ["Opened puzzle.zip: 5 differences."]
-    assert metric(friend, "Found") == "0 / 5"
+    assert "Found 0 / 5" in status(friend)
     click(friend, "b", *opened.difference(4).center, unix_time=1)
-    assert metric(friend, "Found") == "1 / 5"
+    assert "Found 1 / 5" in status(friend)
     assert load_puzzle(bundle).seed == made.seed
 
 

@@ -1,0 +1,74 @@
+"""The Play page's board: both pictures in one component that fits them to the window and marks a tap at once."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+import streamlit.components.v1 as components
+from PIL import Image
+
+FRONTEND = Path(__file__).resolve().parent / "board_frontend"
+_component = components.declare_component("spotdiff_board", path=str(FRONTEND))
+
+ENCODED_KEY = "play_encoded_pictures"  # marks state -> the two pictures as data URLs, for this session
+ENCODED_KEEP = 4  # a few states back: enough for a hint that comes and goes, small in memory
+JPEG_QUALITY = 90
+encodings_made = 0  # how many pictures were encoded in this process (the tests check the cache with it)
+
+
+def jpeg_data_url(image: np.ndarray) -> str:
+    """A (H, W, 3) uint8 picture as a JPEG data URL (in memory only)."""
+    global encodings_made
+    encodings_made += 1
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(image)).save(buf, format="JPEG", quality=JPEG_QUALITY)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def encoded_pictures(marks: tuple, draw: Callable[[], tuple[np.ndarray, np.ndarray]]) -> list[str]:
+    """The two pictures with their marks, encoded once per state of the marks (``marks``, hashable) and kept
+    between clicks, so a miss or a repeated click sends the same bytes without encoding anything."""
+    cache = st.session_state.setdefault(ENCODED_KEY, OrderedDict())
+    if marks in cache:
+        cache.move_to_end(marks)
+        return cache[marks]
+    encoded = [jpeg_data_url(picture) for picture in draw()]
+    cache[marks] = encoded
+    while len(cache) > ENCODED_KEEP:
+        cache.popitem(last=False)
+    return encoded
+
+
+def board(
+    *,
+    pictures: list[str],
+    size: tuple[int, int],
+    labels: tuple[str, str],
+    flash: Mapping[str, object] | None,
+    over: bool,
+    key: str,
+) -> dict | None:
+    """Show the board; returns the last tap, ``{x, y, width, height, side, pointer, viewport_width, unix_time}``
+    in displayed pixels of the picture tapped, or None.
+
+    ``size`` is the pictures' (width, height) in working pixels; ``flash`` the answer to the last tap
+    (``{id, x, y, outcome}``, working pixels), drawn where the tap landed; ``over`` stops taps.
+    """
+    width, height = size
+    return _component(
+        pictures=pictures,
+        width=width,
+        height=height,
+        labels=list(labels),
+        flash=dict(flash) if flash else None,
+        over=over,
+        layout="auto",
+        key=key,
+        default=None,
+    )
