@@ -7,12 +7,12 @@ import secrets
 
 import streamlit as st
 
-from spotdiff_app import state
+from spotdiff_app import state, uploads
 from spotdiff_app.board import board, encoded_pictures
 from spotdiff_app.drawing import board_pictures
 from spotdiff_app.game import HINT_LIMITS, MISTAKE_PENALTY_S, Game, GameMode, Outcome, puzzle_key, record_best
 from spotdiff_app.i18n import t, t_or
-from spotdiff_app.messages import format_duration, plain, show_error
+from spotdiff_app.messages import format_duration, plain, show_error, show_unexpected
 from spotdiff_app.navigation import run_through_entry_script
 from spotdiff_app.pictures import from_sample
 from spotdiff_app.settings import WORKING_SIZES
@@ -89,6 +89,11 @@ def open_bundle() -> None:
     except SpotDiffError as error:
         show_error(error)
         return
+    except Exception as error:  # a bug, not a bad file: one sentence here, the details in the server log
+        show_unexpected(error, "open bundle")
+        return
+    finally:
+        uploads.release(uploaded)  # read once: the server does not keep the file (up to 80 MB) for the session
     state.set_puzzle(puzzle, origin="bundle", name=uploaded.name)
     st.session_state[TOAST_KEY] = t("opened_bundle", name=plain(uploaded.name), n=len(puzzle))
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from spotdiff_app import state
 from spotdiff_app.i18n import LANGUAGES, current_language, t
-from spotdiff_app.messages import plain, show_error
+from spotdiff_app.messages import plain, show_error, show_unexpected
 from spotdiff_app.navigation import run_through_entry_script
 from spotdiff_app.pictures import UPLOAD_TYPES
 from spotdiff_app.settings import parse_seed
@@ -21,7 +21,7 @@ from spotdiff_app.widgets import (
     working_size_slider,
 )
 from spotdiff_core import limits
-from spotdiff_core.errors import SpotDiffError
+from spotdiff_core.errors import GenerationTimeoutError, SpotDiffError
 from spotdiff_core.worksheet import (
     ANSWER_PLACEMENTS,
     ORIENTATIONS,
@@ -170,15 +170,22 @@ def read_options() -> WorksheetOptions:
 def make(items: list, titles: list[str] | None, options: WorksheetOptions, generation: dict, signature: tuple) -> None:
     """One call into the library, with a progress bar; the result is kept in the session (memory only)."""
     bar = st.progress(0.0, text=t("ws_progress_start"))
+    started = time.perf_counter()
 
     def progress(stage: str, done: int, total: int) -> None:
+        # One click may not hold the server for long: the pack stops between two puzzles past the limit.
+        if time.perf_counter() - started > limits.PACK_TIME_LIMIT_S:
+            raise GenerationTimeoutError(
+                f"Making the pack took longer than {limits.PACK_TIME_LIMIT_S:.0f} s (PACK_TIME_LIMIT_S) after "
+                f"{done} of {total} {'puzzles' if stage == 'puzzles' else 'pages'}; make it from fewer pictures "
+                "or at a smaller working size."
+            )
         if stage == "puzzles":
             bar.progress(0.85 * done / total, text=t("ws_progress_puzzles", done=done, total=total))
         else:
             bar.progress(0.85 + 0.15 * done / total, text=t("ws_progress_pages", done=done, total=total))
 
     pictures_to_make = not all(is_saved_puzzle(i) for i in items)
-    started = time.perf_counter()
     try:
         worksheet = build_pack(
             items,
@@ -199,6 +206,10 @@ def make(items: list, titles: list[str] | None, options: WorksheetOptions, gener
     except SpotDiffError as error:
         bar.empty()
         show_error(error)
+        return
+    except Exception as error:  # a bug, not bad input: one sentence here, the details in the server log
+        bar.empty()
+        show_unexpected(error, "worksheet pack")
         return
     bar.empty()
     # Only what the page shows is kept, not the Worksheet (it holds every puzzle's pictures).

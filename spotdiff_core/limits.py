@@ -48,3 +48,4 @@ PAGE_MARGIN_MM = 15.0  # inside the printable area of every office and school pr
 
 # --- Running ------------------------------------------------------------------
 GENERATION_TIME_LIMIT_S = 120.0  # one generation is stopped after this many seconds
+PACK_TIME_LIMIT_S = 120.0  # the app stops making a worksheet pack after this many seconds (checked between puzzles)

@@ -59,6 +59,7 @@ USER_LIMITS = {
     "MAX_SESSION_UPLOAD_FILES": f"{limits.MAX_SESSION_UPLOAD_FILES} files",
     "MAX_SESSION_UPLOAD_BYTES": f"{limits.MAX_SESSION_UPLOAD_BYTES // 2**20} MB",
     "GENERATION_TIME_LIMIT_S": "",  # the value is checked in its own test below
+    "PACK_TIME_LIMIT_S": "",  # the Worksheet page's limit: tests/test_server_pack_limit.py
     "MAX_PACK_PUZZLES": f"at most {limits.MAX_PACK_PUZZLES}",  # worksheet packs: tested in test_worksheet*.py
 }
 # Numbers in limits.py that are not refusals a user meets: defaults and the puzzle guarantees' thresholds.
@@ -76,7 +77,7 @@ INTERNAL = {
     "MIN_PRINT_DPI",  # worksheet layout, not a refusal (test_worksheet.py checks it)
     "PAGE_MARGIN_MM",
 }
-TESTED_ELSEWHERE = {"MAX_PACK_PUZZLES", "MAX_SESSION_UPLOAD_FILES", "MAX_SESSION_UPLOAD_BYTES"}
+TESTED_ELSEWHERE = {"MAX_PACK_PUZZLES", "PACK_TIME_LIMIT_S", "MAX_SESSION_UPLOAD_FILES", "MAX_SESSION_UPLOAD_BYTES"}
 
 
 def test_every_limit_is_classified():
