@@ -77,7 +77,7 @@ def test_pack_from_a_picture_a_zip_and_a_folder(tmp_path, inputs, capsys):
     assert "Findthe4differences!" in texts[1]
     assert f"Findthe{len(house)}differences!" in texts[2]
     assert f"Findthe{len(bus)}differences!" in texts[3]
-    assert "gardendrawing" in texts[0] and "buspuzzle" in texts[0]  # titles from the file names
+    assert "Gardendrawing" in texts[0] and "Buspuzzle" in texts[0]  # titles from the file names
     assert all(i["dpi"] >= 150 for page in pdf_images(out.read_bytes()) for i in page)
     assert "Wrote 6 pages" in stdout and "pack.pdf" in stdout
 
@@ -236,3 +236,51 @@ def test_help_lists_the_worksheet_options(capsys):
     options = ("--pdf", "--paper", "--orientation", "--answers", "--grayscale", "--lang", "--print-safe", "--seed")
     for option in (*options, "--fill-weak"):
         assert option in out
+    for option in ("--title", "--class-line", "--instructions", "--versions", "--jobs"):
+        assert option in out
+
+
+def test_titles_class_line_instructions_and_versions_from_the_command_line(tmp_path, inputs, capsys):
+    out = tmp_path / "class.pdf"
+    code, stdout, stderr = run(
+        [
+            inputs["picture"],
+            inputs["zip"],
+            "--pdf",
+            out,
+            "--title",
+            "Our garden",
+            "--title",
+            "The house",
+            "--class-line",
+            "Class 3B",
+            "--instructions",
+            "Circle them on B.",
+            "--versions",
+            "2",
+            "--jobs",
+            "1",
+            "-n",
+            "3",
+            "--seed",
+            "5",
+            *FAST,
+        ],
+        capsys,
+    )
+    assert code == 0, stderr
+    assert "(version A)" in stdout and "(version B)" in stdout
+    reader = PdfReader(io.BytesIO(out.read_bytes()))
+    texts = [page.extract_text() for page in reader.pages]
+    assert len(reader.pages) == 1 + 4 + 2  # cover, 2 pictures x 2 versions, answer keys two to a page
+    for page, (title, label) in enumerate(
+        [("Our garden", "A"), ("Our garden", "B"), ("The house", "A"), ("The house", "B")], start=1
+    ):
+        assert title in texts[page] and f"Version {label}" in texts[page] and "Class 3B" in texts[page]
+        assert "Circle them on B." in texts[page]
+    assert "Puzzle 1 · Version A" in texts[5] and "Puzzle 2 · Version B" in texts[5]
+    # The saved house is version A as it is; its version B is a new puzzle of the same picture and size.
+    house = real_puzzles()[0]
+    assert f"seed {house.seed}" in stdout and "seed 8" in stdout  # seed 5 + item 1 x 2 versions + 1
+    code, _, stderr = run([inputs["picture"], "--pdf", out, "--title", "a", "--title", "b"], capsys)
+    assert code == 2 and "give --title once per INPUT" in stderr and len(stderr.strip().splitlines()) == 1
