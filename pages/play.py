@@ -26,7 +26,7 @@ FEEDBACK_KEY = "play_feedback"  # (game number, text): the last tap's answer in 
 CELEBRATED_KEY = "play_celebrated"  # game number whose win was celebrated already
 BESTS_KEY = "play_bests"  # puzzle key -> best Result of this session
 RECORDED_KEY = "play_recorded"  # game number -> (best, is_new) once its result was recorded
-TOAST_KEY = "play_toast"  # a message to show on the next run (a bundle opened while a game was on)
+OPENED_NOTICE_KEY = "play_opened_notice"  # (puzzle, text): "Opened ...", said under the board until the first tap
 LINK_KEY = "play_link_loaded"  # the share link already turned into a puzzle this session
 MODE_KEY = "play_mode"
 HINTS_KEY = "play_hint_limit"
@@ -95,7 +95,8 @@ def open_bundle() -> None:
     finally:
         uploads.release(uploaded)  # read once: the server does not keep the file (up to 80 MB) for the session
     state.set_puzzle(puzzle, origin="bundle", name=uploaded.name)
-    st.session_state[TOAST_KEY] = t("opened_bundle", name=plain(uploaded.name), n=len(puzzle))
+    # Under the board rather than in a toast, which on a phone covers the status line.
+    st.session_state[OPENED_NOTICE_KEY] = (puzzle, t("opened_bundle", name=plain(uploaded.name), n=len(puzzle)))
 
 
 def make_sample(link: ShareLink) -> bool:
@@ -235,9 +236,12 @@ def game_buttons(game: Game) -> None:
         on_click=game.request_hint,
         key="play_hint",
     )
-    with st.popover(t("reveal_button"), icon=":material/visibility:", disabled=game.is_over):
-        st.markdown(t("reveal_confirm"))
-        st.button(t("reveal_confirm_button"), type="primary", on_click=game.reveal_all, key="play_reveal")
+    if game.is_over:  # a plain button: an open question must not linger over the answers
+        st.button(t("reveal_button"), icon=":material/visibility:", disabled=True, key="play_reveal_done")
+    else:
+        with st.popover(t("reveal_button"), icon=":material/visibility:"):
+            st.markdown(t("reveal_confirm"))
+            st.button(t("reveal_confirm_button"), type="primary", on_click=game.reveal_all, key="play_reveal")
     with st.popover(t("options_button"), icon=":material/tune:"):
         st.segmented_control(
             t("mode_label"),
@@ -287,6 +291,10 @@ def feedback(game: Game) -> None:
     said = st.session_state.get(FEEDBACK_KEY)
     if said is not None and said[0] == game.number and said[1] and not game.is_over:
         lines.append(said[1])
+    else:
+        opened = st.session_state.get(OPENED_NOTICE_KEY)
+        if opened is not None and opened[0] is game.puzzle:
+            lines.append(opened[1])
     if game.hint is not None and not game.is_over:
         lines.append(t("hint_message"))
     st.caption("  \n".join(lines) if lines else "\u00a0")  # a line even when empty: nothing jumps
@@ -389,7 +397,7 @@ def compact_layout() -> None:
     """Less padding round the board, so the status line and both pictures share the first screen."""
     st.html(
         """<style>
-        [data-testid="stMainBlockContainer"] { padding-top: 3.25rem; padding-bottom: 2rem;
+        [data-testid="stMainBlockContainer"] { padding-top: 4rem; padding-bottom: 2rem;
             padding-left: max(0.75rem, 2vw); padding-right: max(0.75rem, 2vw); }
         .st-key-play_status { row-gap: 0.25rem; justify-content: space-between; }
         </style>"""
@@ -403,6 +411,8 @@ if uploader_shown:
     st.title(t("play_title"))
     with st.expander(t("open_bundle_label"), expanded=True, icon=":material/folder_open:"):
         open_bundle()
+    if state.get_puzzle() is not None:
+        st.rerun()  # the board alone, without the title and the uploader above it
 if state.get_puzzle() is None:
     st.info(t("play_no_puzzle"), icon=":material/extension:")
     with st.container(horizontal=True, vertical_alignment="center"):
@@ -420,8 +430,6 @@ if state.get_puzzle() is None:
             st.rerun()
     st.stop()
 
-if (toast := st.session_state.pop(TOAST_KEY, None)) is not None:
-    st.toast(toast, icon=":material/folder_open:")
 compact_layout()
 # Both pictures need the window's width on a desktop: the sidebar (language) starts folded away here.
 st.set_page_config(initial_sidebar_state="collapsed")

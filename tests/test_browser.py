@@ -73,16 +73,16 @@ def screenshot(page, name: str, *, pictures: bool = False) -> None:
     if pictures:
         for image in component_images(page):
             image.wait_for()
-            image.evaluate("img => img.decode()")  # resolves once the picture is loaded and drawn
+            image.locator("img").evaluate("img => img.decode()")  # resolves once the picture is loaded and drawn
     page.wait_for_timeout(800)  # let the layout settle after the resize
     page.screenshot(path=ARTIFACTS / name)
     page.set_viewport_size(size)
 
 
 def component_images(page):
-    """The two clickable pictures of the Play page (inside streamlit-image-coordinates' iframes)."""
-    frames = page.locator("iframe[data-testid='stCustomComponentV1']")
-    return [frames.nth(i).content_frame.locator("#image") for i in range(2)]
+    """The two clickable pictures of the Play page (inside the board component's iframe)."""
+    board = page.locator("iframe[data-testid='stCustomComponentV1']").first.content_frame
+    return [board.locator(f"#side-{side}") for side in "ab"]
 
 
 def displayed(puzzle, image, x: float, y: float) -> dict[str, float]:
@@ -131,7 +131,7 @@ def test_upload_generate_download_and_play_to_the_end(browser, server, photo_jpe
     assert len(puzzle) == 5
 
     page.get_by_role("link", name="Play it now").click()
-    page.get_by_text("0 / 5").wait_for()
+    page.get_by_text("Found 0 / 5").wait_for()
     left, right = component_images(page)
     right.wait_for()
     screenshot(page, "play.png", pictures=True)
@@ -144,7 +144,7 @@ def test_upload_generate_download_and_play_to_the_end(browser, server, photo_jpe
     for found, difference in enumerate(puzzle.differences, start=1):
         image = (left, right)[found % 2]  # both pictures answer clicks
         image.click(position=displayed(puzzle, image, *difference.center))
-        page.get_by_text(f"{found} / 5", exact=True).wait_for()
+        page.get_by_text(f"Found {found} / 5").wait_for()
 
     page.get_by_text("You found all 5 differences").wait_for()
     finish = page.get_by_text("You found all 5 differences").inner_text()
