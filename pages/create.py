@@ -334,8 +334,13 @@ def protected_area(puzzle) -> np.ndarray:
     return area | marked if marked is not None else area
 
 
-def review() -> None:
-    """The current puzzle: both pictures, answers, the list of differences, replace, regenerate, downloads."""
+def review(downloads_area=None) -> None:
+    """The current puzzle: both pictures, answers, the list of differences, replace, regenerate, downloads.
+
+    ``downloads_area``: an st.empty() placed after the review and sent before a long action runs, so the
+    previous run's download buttons are gone while it runs (their deferred files are dropped by then: a click
+    on one did nothing, issue 10); the downloads are drawn into it.
+    """
     puzzle = state.get_puzzle()
     if puzzle is None:
         return
@@ -354,8 +359,10 @@ def review() -> None:
         )
     )
     notice = state.pop_notice()
-    if notice:
-        st.success(notice, icon=":material/check_circle:")
+    # Filled last: the browser gets "Made ..." only after the new download buttons. A click on the previous
+    # run's button (still shown until its replacement arrives) asks for a deferred file that was already
+    # dropped, and did nothing (MediaFileStorageError under load, issue 10).
+    notice_slot = st.empty()
     weak = puzzle.weak_differences
     if weak:
         ids = ", ".join(f"#{d.id}" for d in weak)
@@ -430,6 +437,14 @@ def review() -> None:
         args=("regenerate",),
     )
 
+    with downloads_area.container() if downloads_area is not None else st.container():
+        downloads(puzzle)
+    if notice:
+        notice_slot.success(notice, icon=":material/check_circle:")
+
+
+def downloads(puzzle) -> None:
+    """The download buttons (each file made only when clicked) and the links to play or print."""
     st.markdown(f"##### {t('downloads_title')}")
     name = f"spotdiff-{puzzle.seed}"
     with st.container(horizontal=True):
@@ -505,7 +520,10 @@ with settings_column:
     )
     pending_point()
     action = st.session_state.pop(ACTION_KEY, None)
-    if action is not None and settings is not None:
+review_area = st.container()
+downloads_area = st.empty()  # sent now, before a long action: see review()
+if action is not None and settings is not None:
+    with settings_column:
         run_action(action, picture, settings)
-
-review()
+with review_area:
+    review(downloads_area)
