@@ -26,6 +26,8 @@ FEEDBACK_KEY = "play_feedback"  # (game number, text): the last tap's answer in 
 CELEBRATED_KEY = "play_celebrated"  # game number whose win was celebrated already
 BESTS_KEY = "play_bests"  # puzzle key -> best Result of this session
 RECORDED_KEY = "play_recorded"  # game number -> (best, is_new) once its result was recorded
+RESTORED_KEY = "play_restored"  # (game number, id) of the kept game taken over, so it is taken once
+RESTORE_OFFERED_KEY = "play_restore_offered"  # puzzle keys whose first game was offered the kept one
 OPENED_NOTICE_KEY = "play_opened_notice"  # (puzzle, text): "Opened ...", said under the board until the first tap
 LINK_KEY = "play_link_loaded"  # the share link already turned into a puzzle this session
 MODE_KEY = "play_mode"
@@ -167,6 +169,13 @@ def next_puzzle() -> bool:
 def play_tap(game: Game) -> None:
     """Play the tap the board reported; each is counted once however often a rerun delivers it."""
     value = st.session_state.get(board_key(game))
+    if isinstance(value, dict) and "restore" in value:
+        # The browser kept this puzzle's game over a reload: carry on with it (once).
+        if st.session_state.get(RESTORED_KEY) != (game.number, value.get("unix_time")):
+            st.session_state[RESTORED_KEY] = (game.number, value.get("unix_time"))
+            if game.restore(value["restore"]):
+                st.session_state[FEEDBACK_KEY] = (game.number, t("game_restored"))
+        return
     result = game.click_value(value)
     if result is None or result.outcome is Outcome.DUPLICATE:
         return
@@ -275,7 +284,14 @@ def current_flash(game: Game) -> dict | None:
 def show_board(game: Game) -> None:
     marks = (game.number, tuple(game.found), game.revealed, game.hint)
     pictures = encoded_pictures(marks, lambda: board_pictures(game))
+    # The first untouched game of a puzzle in this session may take over a game the browser kept (a reload).
+    offered = st.session_state.setdefault(RESTORE_OFFERED_KEY, set())
+    restorable = game.is_untouched and game.key not in offered
+    offered.add(game.key)
     board(
+        progress_key=game.key,
+        progress=game.progress(),
+        restorable=restorable,
         pictures=pictures,
         size=(game.puzzle.width, game.puzzle.height),
         labels=(t("picture_a"), t("picture_b")),

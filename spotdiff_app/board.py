@@ -53,12 +53,19 @@ def board(
     flash: Mapping[str, object] | None,
     over: bool,
     key: str,
+    progress_key: str | None = None,
+    progress: Mapping[str, object] | None = None,
+    restorable: bool = False,
 ) -> dict | None:
     """Show the board; returns the last tap, ``{x, y, width, height, side, pointer, viewport_width, unix_time}``
     in displayed pixels of the picture tapped, or None.
 
     ``size`` is the pictures' (width, height) in working pixels; ``flash`` the answer to the last tap
     (``{id, x, y, outcome}``, working pixels), drawn where the tap landed; ``over`` stops taps.
+
+    ``progress`` (plain JSON) is kept in the browser's own storage under ``progress_key`` while the game runs
+    and dropped when it ends. When ``restorable`` (an untouched first game of a puzzle) and the browser kept a
+    game of this puzzle, the board returns ``{restore: progress, unix_time}`` instead of a tap.
     """
     width, height = size
     return _component(
@@ -69,6 +76,9 @@ def board(
         flash=dict(flash) if flash else None,
         over=over,
         layout="auto",
+        progress_key=progress_key,
+        progress=dict(progress) if progress else None,
+        restorable=restorable,
         key=key,
         default=None,
     )

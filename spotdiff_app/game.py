@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import itertools
 import math
@@ -285,6 +286,63 @@ class Game:
         """Seconds since the game started; stops when it ends."""
         end = self.finished_at if self.finished_at is not None else self._clock()
         return max(0.0, end - self.started_at)
+
+    @functools.cached_property
+    def key(self) -> str:
+        """The puzzle's fingerprint (:func:`puzzle_key`), computed once per game."""
+        return puzzle_key(self.puzzle)
+
+    def progress(self) -> dict[str, object]:
+        """What the player's browser keeps of a game under way, to carry it over a reload (plain JSON)."""
+        return {
+            "found": list(self.found),
+            "mistakes": self.mistakes,
+            "hints": self.hints_used,
+            "seconds": round(self.elapsed(), 1),
+            "timed": self.mode.timed,
+            "hint_limit": self.mode.hint_limit,
+            "large_targets": self.mode.large_targets,
+        }
+
+    @property
+    def is_untouched(self) -> bool:
+        """Nothing played yet: no difference found, no mistake, no hint, not over."""
+        return not self.found and not self.mistakes and not self.hints_used and not self.is_over
+
+    def restore(self, progress: Mapping[str, object]) -> bool:
+        """Carry on a game from :meth:`progress` (as the browser kept it over a reload); only into an untouched
+        game, and only a progress that fits this puzzle. Returns whether it was taken; anything else is ignored."""
+        if not self.is_untouched or not isinstance(progress, Mapping):
+            return False
+        found, mistakes, hints = progress.get("found"), progress.get("mistakes"), progress.get("hints")
+        seconds, hint_limit = progress.get("seconds"), progress.get("hint_limit")
+        known = {d.id for d in self.puzzle.differences}
+        ok = (
+            isinstance(found, list)
+            and all(type(i) is int and i in known for i in found)
+            and len(set(found)) == len(found) < self.total
+            and type(mistakes) is int
+            and type(hints) is int
+            and 0 <= mistakes <= 100_000
+            and 0 <= hints <= 100_000
+            and isinstance(seconds, int | float)
+            and math.isfinite(seconds)
+            and 0 <= seconds <= 7 * 24 * 3600
+            and (hint_limit is None or (type(hint_limit) is int and 0 <= hint_limit <= 100))
+        )
+        if not ok:
+            return False
+        self.mode = GameMode(
+            timed=progress.get("timed") is True,
+            hint_limit=hint_limit,
+            large_targets=progress.get("large_targets") is True,
+        )
+        self.found = list(found)
+        self.mistakes = mistakes
+        self.hints_used = hints
+        self.started_at = self._clock() - float(seconds)
+        self.check_time()
+        return True
 
     def summary(self) -> dict[str, object]:
         """The numbers a finish message shows."""

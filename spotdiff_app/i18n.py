@@ -182,6 +182,7 @@ EN: dict[str, str] = {
     "next_puzzle_making": "Making the next puzzle from the same picture…",
     "share_link_note": "The address of this page opens this same puzzle: reload it or send it to a friend.",
     "share_link_invalid": "This link cannot open a puzzle: {reason}.",
+    "game_restored": "Welcome back: your game goes on where you left it.",
     # --- worksheet page ---
     "ws_title": "Printable worksheet",
     "ws_intro": "Make a PDF to print: each puzzle on its own page with both pictures, a name and date line and "
@@ -195,6 +196,15 @@ EN: dict[str, str] = {
     "ws_current_caption": "{n} differences · {difficulty} · {width} × {height} px · seed {seed}",
     "ws_title_label": "Title on the page",
     "ws_title_placeholder": "Spot the difference",
+    "ws_titles_label": "Titles on the pages",
+    "ws_file_title_label": "Title for {name}",
+    "ws_versions_label": "Class versions",
+    "ws_versions_help": "Make several versions (A, B, C …) of each puzzle, each with its own differences and answer "
+    "key, so that students sitting side by side get different sheets. Same number of differences and difficulty.",
+    "ws_class_label": "Class or group (optional)",
+    "ws_class_placeholder": "Class 3B · Science",
+    "ws_instructions_label": "Your instructions (optional)",
+    "ws_instructions_placeholder": "Circle each difference on picture B, then tick a box.",
     "ws_upload_label": "Pictures and puzzle files (.zip)",
     "ws_upload_help": "Up to {n} files. Each picture becomes a new puzzle; each puzzle file is used as it is. "
     "Files are read in memory only.",
@@ -208,7 +218,8 @@ EN: dict[str, str] = {
     "ws_orientation_label": "Orientation",
     "ws_orientation_portrait": "Portrait",
     "ws_orientation_landscape": "Landscape",
-    "ws_orientation_help": "Portrait puts one picture above the other; landscape puts them side by side.",
+    "ws_orientation_help": "The paper's orientation. The two pictures go one above the other or side by side, "
+    "whichever prints them larger.",
     "ws_answers_label": "Answer keys",
     "ws_answers_after": "After each puzzle",
     "ws_answers_end": "At the end",
@@ -218,8 +229,8 @@ EN: dict[str, str] = {
     "ws_grayscale_help": "Everything in gray, for black-and-white printers. Works best with print-safe puzzles, "
     "whose differences also change brightness.",
     "ws_make_button": "Make the PDF",
-    "ws_progress_start": "Starting…",
-    "ws_progress_puzzles": "Preparing puzzle {done} of {total}…",
+    "ws_progress_start": "Getting the picture tools ready…",
+    "ws_progress_puzzles": "Puzzles ready: {done} of {total} …",
     "ws_progress_pages": "Drawing page {done} of {total}…",
     "ws_made": "Made {pages} pages in {seconds:.1f} s. Every picture prints at {dpi:.0f} dpi or more.",
     "ws_stale": "The choices changed since this PDF was made: press **Make the PDF** again to update it.",
@@ -405,6 +416,7 @@ JA: dict[str, str] = {
     "next_puzzle_making": "同じ画像から次のパズルを作っています…",
     "share_link_note": "このページのアドレスを開くと同じパズルになります。再読み込みしても、友だちに送っても大丈夫。",
     "share_link_invalid": "このリンクではパズルを開けません: {reason}。",
+    "game_restored": "おかえりなさい。前のつづきからあそべます。",
     # --- worksheet page ---
     "ws_title": "印刷用プリント",
     "ws_intro": "印刷できる PDF をつくります。1 問 1 ページで、2 枚の画像・なまえとひづけの欄・チェック欄つき。"
@@ -418,6 +430,15 @@ JA: dict[str, str] = {
     "ws_current_caption": "まちがい {n} 個 · {difficulty} · {width} × {height} px · シード {seed}",
     "ws_title_label": "ページのタイトル",
     "ws_title_placeholder": "まちがいさがし",
+    "ws_titles_label": "ページのタイトル",
+    "ws_file_title_label": "{name} のタイトル",
+    "ws_versions_label": "パターンの数",
+    "ws_versions_help": "1 つのパズルから、まちがいの場所がちがうパターン（A、B、C …）をつくります。答えもパターンごとに"
+    "つきます。となりの席の子とちがうプリントになります。まちがいの数とむずかしさは同じです。",
+    "ws_class_label": "クラス・グループ（なくてもよい）",
+    "ws_class_placeholder": "3年2組 りか",
+    "ws_instructions_label": "先生からのことば（なくてもよい）",
+    "ws_instructions_placeholder": "B の えの ちがう ところに まるを つけよう。",
     "ws_upload_label": "画像とパズルファイル (.zip)",
     "ws_upload_help": "{n} 個まで。画像からは新しいパズルをつくり、パズルファイルはそのまま使います。"
     "ファイルはメモリ上だけで読み込みます。",
@@ -431,7 +452,7 @@ JA: dict[str, str] = {
     "ws_orientation_label": "向き",
     "ws_orientation_portrait": "たて",
     "ws_orientation_landscape": "よこ",
-    "ws_orientation_help": "たて向きは画像を上下に、よこ向きは左右にならべます。",
+    "ws_orientation_help": "用紙の向きです。2 枚の画像は、大きく印刷できるほうに（上下か左右に）ならべます。",
     "ws_answers_label": "答えのページ",
     "ws_answers_after": "各問題のあと",
     "ws_answers_end": "最後にまとめて",
@@ -440,8 +461,8 @@ JA: dict[str, str] = {
     "ws_grayscale_label": "グレースケール",
     "ws_grayscale_help": "すべてを灰色で印刷します（白黒プリンター向け）。明るさも変わる「白黒印刷向け」のパズルと組み合わせてください。",
     "ws_make_button": "PDF をつくる",
-    "ws_progress_start": "準備中…",
-    "ws_progress_puzzles": "パズル {done} / {total} を準備中…",
+    "ws_progress_start": "画像ツールを準備しています…",
+    "ws_progress_puzzles": "できたパズル: {done} / {total} …",
     "ws_progress_pages": "ページ {done} / {total} を描画中…",
     "ws_made": "{seconds:.1f} 秒で {pages} ページつくりました。画像はすべて {dpi:.0f} dpi 以上で印刷されます。",
     "ws_stale": "PDF をつくったあとで設定が変わりました。もう一度 **PDF をつくる** を押してください。",

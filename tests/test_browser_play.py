@@ -181,7 +181,8 @@ def test_phone_board_fits_forgives_a_near_tap_and_answers_fast(browser, server, 
 
 def test_desktop_board_side_by_side_share_link_reload_reveal_and_next(browser, server):  # noqa: F811
     """1440 x 900, a mouse: both pictures side by side, each at least 600 px wide, the status line above; the
-    sample's link survives a reload with the same puzzle; Reveal all asks first; Next puzzle makes another."""
+    sample's link survives a reload with the same puzzle, and the game under way too; Reveal all asks first;
+    Next puzzle makes another."""
     viewport = {"width": 1440, "height": 900}
     page = browser.new_page(viewport=viewport)
     page.set_default_timeout(STEP_TIMEOUT_MS)
@@ -215,6 +216,15 @@ def test_desktop_board_side_by_side_share_link_reload_reveal_and_next(browser, s
         wall.append(1000 * (time.perf_counter() - started))
     report("desktop (mouse, 1440x900)", latencies, wall)
     assert statistics.median(latencies) < 5000  # generous: a sanity bound, not a benchmark
+
+    # A reload carries on with the game: the browser kept it (nothing is stored on the server).
+    line = page.get_by_text("Found ").first.inner_text()
+    played = line.split(" · Relaxed")[0]  # "Found k / 5 · Mistakes m · Hints 0"
+    page.wait_for_timeout(300)
+    page.reload()
+    page.get_by_text(played).wait_for(timeout=GENERATE_TIMEOUT_MS)
+    page.get_by_text("Welcome back: your game goes on where you left it.").wait_for()
+    a, b = pictures(page)
     page.get_by_role("button", name="Hint").click()
     page.get_by_text("Hint: one difference is inside the dashed circle.").wait_for()
     assert pictures(page) == [a, b], "a message moved the pictures"

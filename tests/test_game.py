@@ -422,3 +422,69 @@ def test_the_best_result_per_puzzle_keeps_the_better_one():
     better = Result(3, 80.0, 0, 0)
     assert record_best(bests, key, better) == (better, True)  # more stars beat time
     assert bests == {key: better}
+
+
+# --- carrying a game over a reload (issue 11) -----------------------------------------------------------
+
+
+def test_a_game_carries_over_through_its_progress(clock):
+    game = Game(make_puzzle(), clock=clock, mode=GameMode(timed=True, hint_limit=3))
+    clock.now += 20
+    game.click(*centre(2))
+    game.click(300, 230)
+    game.request_hint()
+    kept = game.progress()
+    assert kept == {
+        "found": [2],
+        "mistakes": 1,
+        "hints": 1,
+        "seconds": 20.0,
+        "timed": True,
+        "hint_limit": 3,
+        "large_targets": False,
+    }
+    again = Game(make_puzzle(), clock=clock)
+    assert again.restore(kept)
+    assert again.found == [2] and again.mistakes == 1 and again.hints_used == 1
+    assert again.mode == GameMode(timed=True, hint_limit=3) and again.hints_left == 2
+    assert again.elapsed() == pytest.approx(20)
+    assert again.click(*centre(1)).outcome is Outcome.HIT
+
+
+def test_a_restore_goes_only_into_an_untouched_game(clock):
+    kept = {"found": [1], "mistakes": 0, "hints": 0, "seconds": 5, "timed": False, "hint_limit": None}
+    game = Game(make_puzzle(), clock=clock)
+    game.click(300, 230)
+    assert not game.restore(kept)
+    assert game.found == [] and game.mistakes == 1
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        None,
+        [],
+        {},
+        {"found": [9], "mistakes": 0, "hints": 0, "seconds": 1},  # no such difference
+        {"found": [1, 1], "mistakes": 0, "hints": 0, "seconds": 1},
+        {"found": [1, 2, 3], "mistakes": 0, "hints": 0, "seconds": 1},  # a finished game is not carried over
+        {"found": ["1"], "mistakes": 0, "hints": 0, "seconds": 1},
+        {"found": [True], "mistakes": 0, "hints": 0, "seconds": 1},
+        {"found": [], "mistakes": -1, "hints": 0, "seconds": 1},
+        {"found": [], "mistakes": 0, "hints": 0.5, "seconds": 1},
+        {"found": [], "mistakes": 0, "hints": 0, "seconds": float("nan")},
+        {"found": [], "mistakes": 0, "hints": 0, "seconds": -3},
+        {"found": [], "mistakes": 0, "hints": 0, "seconds": 1, "hint_limit": "many"},
+    ],
+)
+def test_a_kept_game_that_does_not_fit_is_ignored(bad, clock):
+    game = Game(make_puzzle(), clock=clock)
+    assert not game.restore(bad)
+    assert game.is_untouched and game.elapsed() == 0
+
+
+def test_a_timed_game_kept_past_its_time_comes_back_over(clock):
+    game = Game(make_puzzle(), clock=clock)
+    limit = SECONDS_PER_DIFFERENCE["normal"] * 3
+    assert game.restore({"found": [1], "mistakes": 0, "hints": 0, "seconds": limit + 1, "timed": True})
+    assert game.timed_out and game.is_over and game.result() is None

@@ -157,3 +157,23 @@ def test_large_targets_count_a_tap_from_twice_as_far(playing):
     assert at.session_state["game"].mode.large_targets
     click(at, "a", x, row + 0.5, unix_time=2)
     assert at.session_state["game"].found == [1]
+
+
+def test_a_game_the_browser_kept_carries_on_after_a_reload(playing):
+    """A reload is a new session: the board offers the game the browser kept, and the page takes it once."""
+    at, puzzle = playing
+    game = at.session_state["game"]
+    at.session_state[f"play_board_{game.number}"] = {
+        "restore": {"found": [2], "mistakes": 3, "hints": 0, "seconds": 42, "timed": False, "hint_limit": None},
+        "unix_time": 77,
+    }
+    at.run()
+    assert not at.exception
+    assert status(at).startswith("**Found 1 / 5 · Mistakes 3 · Hints 0 · Relaxed** · :material/schedule: 0:4")
+    assert EN["game_restored"] in feedback(at)
+    # Delivered again by a rerun, or after the player moved on: taken once only.
+    click(at, "a", *background_point(puzzle), unix_time=5)
+    assert "Mistakes 4" in status(at)
+    at.session_state[f"play_board_{game.number}"] = {"restore": {"found": [], "mistakes": 0}, "unix_time": 78}
+    at.run()
+    assert "Found 1 / 5 · Mistakes 4" in status(at)
