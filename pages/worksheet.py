@@ -21,6 +21,7 @@ from spotdiff_app.widgets import (
     working_size_slider,
 )
 from spotdiff_core import limits
+from spotdiff_core.batch import MAX_VERSIONS
 from spotdiff_core.errors import GenerationTimeoutError, SpotDiffError
 from spotdiff_core.worksheet import (
     ANSWER_PLACEMENTS,
@@ -29,6 +30,7 @@ from spotdiff_core.worksheet import (
     WorksheetOptions,
     build_pack,
     is_saved_puzzle,
+    title_from_name,
 )
 
 # The last PDF made, in memory only: a plain dict (a class defined in this script would be a new class on every
@@ -73,7 +75,7 @@ def current_puzzle_inputs() -> tuple[list, list[str] | None, tuple] | None:
     return [puzzle], [title], ("current", id(puzzle), title)
 
 
-def uploaded_inputs() -> tuple[list, None, tuple] | None:
+def uploaded_inputs() -> tuple[list, list[str], tuple] | None:
     """Uploaded pictures and puzzle files as (name, bytes) pack items; None (and a hint) when unusable."""
     uploads = st.file_uploader(
         t("ws_upload_label"),
@@ -91,7 +93,19 @@ def uploaded_inputs() -> tuple[list, None, tuple] | None:
         return None
     # Read in memory only: nothing of the user's files touches the server's disk.
     items = [(f.name, f.getvalue()) for f in uploads]
-    return items, None, ("files", tuple(f.file_id for f in uploads))
+    titles = []
+    with st.expander(t("ws_titles_label"), expanded=len(uploads) <= 3):
+        for number, upload in enumerate(uploads, start=1):
+            titles.append(
+                st.text_input(
+                    t("ws_file_title_label", name=upload.name),
+                    value=title_from_name(upload.name),
+                    placeholder=t("ws_title_placeholder"),
+                    max_chars=120,
+                    key=f"ws_file_title_{number}_{upload.file_id}",
+                )
+            )
+    return items, titles, ("files", tuple(f.file_id for f in uploads), tuple(titles))
 
 
 def generation_settings(any_picture: bool) -> dict | None:
@@ -118,6 +132,18 @@ def generation_settings(any_picture: bool) -> dict | None:
         "max_side": max_side,
         "seed": seed,
     }
+
+
+def versions_slider() -> int:
+    """How many class versions (A, B, ...) of each puzzle."""
+    return st.slider(
+        t("ws_versions_label"),
+        min_value=1,
+        max_value=min(6, MAX_VERSIONS),
+        value=1,
+        help=t("ws_versions_help"),
+        key="ws_versions",
+    )
 
 
 def read_options() -> WorksheetOptions:
@@ -164,12 +190,40 @@ def read_options() -> WorksheetOptions:
     grayscale = st.toggle(
         t("ws_grayscale_label"), help=t("ws_grayscale_help"), key="ws_grayscale", persist_state=PERSIST
     )
-    return WorksheetOptions(paper=paper, orientation=orientation, answers=answers, grayscale=grayscale, lang=lang)
+    class_line = st.text_input(
+        t("ws_class_label"), placeholder=t("ws_class_placeholder"), max_chars=120, key="ws_class_line"
+    )
+    instructions = st.text_area(
+        t("ws_instructions_label"),
+        placeholder=t("ws_instructions_placeholder"),
+        max_chars=240,
+        height=68,
+        key="ws_instructions",
+    )
+    return WorksheetOptions(
+        paper=paper,
+        orientation=orientation,
+        answers=answers,
+        grayscale=grayscale,
+        lang=lang,
+        class_line=class_line,
+        instructions=instructions,
+    )
 
 
-def make(items: list, titles: list[str] | None, options: WorksheetOptions, generation: dict, signature: tuple) -> None:
-    """One call into the library, with a progress bar; the result is kept in the session (memory only)."""
-    bar = st.progress(0.0, text=t("ws_progress_start"))
+def make(
+    items: list, titles: list[str] | None, options: WorksheetOptions, generation: dict, versions: int, signature: tuple
+) -> None:
+    """One call into the library, with a progress bar; the result is kept in the session (memory only).
+
+    The bar moves as each puzzle is ready (made on every core) and as each page is laid out; the only wait
+    before its first move is building the picture tools the first time, and the bar says so.
+    """
+    pictures_to_make = versions > 1 or not all(is_saved_puzzle(i) for i in items)
+    # Puzzles take most of the time when there are any to make; without them the pages are all there is.
+    share = 0.85 if pictures_to_make else 0.0
+    first = t("ws_progress_start") if pictures_to_make else t("ws_progress_puzzles", done=0, total=len(items))
+    bar = st.progress(0.0, text=first)
     started = time.perf_counter()
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -181,16 +235,16 @@ def make(items: list, titles: list[str] | None, options: WorksheetOptions, gener
                 "or at a smaller working size."
             )
         if stage == "puzzles":
-            bar.progress(0.85 * done / total, text=t("ws_progress_puzzles", done=done, total=total))
+            bar.progress(share * done / total, text=t("ws_progress_puzzles", done=done, total=total))
         else:
-            bar.progress(0.85 + 0.15 * done / total, text=t("ws_progress_pages", done=done, total=total))
+            bar.progress(share + (1 - share) * done / total, text=t("ws_progress_pages", done=done, total=total))
 
-    pictures_to_make = not all(is_saved_puzzle(i) for i in items)
     try:
         worksheet = build_pack(
             items,
             options=options,
             titles=titles,
+            versions=versions,
             pipeline=state.cached_pipeline() if pictures_to_make else None,
             progress=progress,
             **generation,
@@ -216,12 +270,12 @@ def make(items: list, titles: list[str] | None, options: WorksheetOptions, gener
     st.session_state[RESULT_KEY] = {
         "pdf": worksheet.pdf,
         "page_kinds": worksheet.page_kinds,
-        "min_dpi": worksheet.min_dpi,
+        "min_dpi": worksheet.min_source_dpi,
         "grayscale": worksheet.options.grayscale,
         "weak_in_gray": worksheet.weak_in_gray(),
         "puzzles": [
-            {"title": title, "differences": len(puzzle), "seed": puzzle.seed}
-            for title, puzzle in zip(worksheet.titles, worksheet.puzzles, strict=True)
+            {"title": title, "differences": len(puzzle), "seed": puzzle.seed, "version": version}
+            for title, puzzle, version in zip(worksheet.titles, worksheet.puzzles, worksheet.versions, strict=True)
         ],
         "signature": signature,
         "previews": tuple(previews),  # (caption key, (H, W, 3) uint8 picture)
@@ -265,14 +319,15 @@ with inputs_column:
     source = choose_source()
     chosen = current_puzzle_inputs() if source == "current" else uploaded_inputs()
     generation: dict | None = {}
+    versions = versions_slider()
     if source == "files":
         any_picture = chosen is not None and not all(is_saved_puzzle(i) for i in chosen[0])
-        generation = generation_settings(any_picture)
+        generation = generation_settings(any_picture or versions > 1)
 with options_column:
     st.subheader(t("ws_step_page"))
     options = read_options()
     ready = chosen is not None and generation is not None
-    signature = (chosen[2] if chosen else None, options, tuple(sorted((generation or {}).items())))
+    signature = (chosen[2] if chosen else None, options, versions, tuple(sorted((generation or {}).items())))
     # A callback, not the button's return value: the click must survive run_through_entry_script's rerun.
     st.button(
         t("ws_make_button"),
@@ -285,7 +340,7 @@ with options_column:
         args=(MAKE_REQUEST_KEY, True),
     )
     if st.session_state.pop(MAKE_REQUEST_KEY, False) and ready:
-        make(chosen[0], chosen[1], options, generation, signature)
+        make(chosen[0], chosen[1], options, generation, versions, signature)
 
 result = st.session_state.get(RESULT_KEY)
 if isinstance(result, dict) and "pdf" in result:

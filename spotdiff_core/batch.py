@@ -7,9 +7,12 @@ not depend on which process made it or when: a pool run and a serial run give th
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
+import sys
+import types
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -160,9 +163,30 @@ def _worker_init() -> None:
 
 
 def _pool_context():
-    # forkserver: workers start from a clean process, never from a copy of a threaded server (Streamlit).
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    # forkserver: workers start from a clean process, never from a copy of a threaded server (Streamlit). The
+    # server imports the puzzle engine once, so each worker forked from it starts in milliseconds.
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["spotdiff_core.batch", "spotdiff_core.generator", "spotdiff_core.loading"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+@contextlib.contextmanager
+def _without_main_script():
+    """While worker processes start: hide the program's main script from them.
+
+    multiprocessing re-runs the parent's ``__main__`` file in each new process to find pickled functions there;
+    under Streamlit that file is the app's page script, which must not run in a worker. Every function a
+    worker needs lives in this module, so a worker needs nothing from ``__main__``.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 def iter_puzzles(
@@ -202,17 +226,22 @@ def iter_puzzles(
     pool = ProcessPoolExecutor(
         max_workers=min(workers, len(jobs)), mp_context=_pool_context(), initializer=_worker_init
     )
+    finished = False
     try:
-        pending: dict[Future, int] = {
-            pool.submit(_worker_make, job, segmenter, inpainter): i for i, job in enumerate(jobs)
-        }
+        with _without_main_script():  # workers start during submit
+            pending: dict[Future, int] = {
+                pool.submit(_worker_make, job, segmenter, inpainter): i for i, job in enumerate(jobs)
+            }
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in sorted(done, key=pending.__getitem__):
                 index = pending.pop(future)
                 yield index, future.result()
+        finished = True
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        # Stopped early (an error, a time limit, Ctrl-C): drop the queued jobs and do not wait for the running
+        # ones; their workers exit when they finish.
+        pool.shutdown(wait=finished, cancel_futures=True)
 
 
 def make_puzzles(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -79,7 +80,9 @@ def test_current_puzzle_becomes_a_pdf_with_preview_and_download():
     at.text_input(key="ws_title").set_value("Our garden")
     make_pdf(at)
     assert not at.error
-    assert any("Made 2 pages" in t and "150 dpi" in t for t in texts(at.success))
+    made = [t for t in texts(at.success) if "Made 2 pages" in t]
+    # The 512 px drawing fills the page: it prints at 100 to 150 of its own pixels per inch.
+    assert len(made) == 1 and 100 <= int(re.search(r"at (\d+) dpi or more", made[0]).group(1)) < 150
     result = at.session_state[RESULT_KEY]
     assert result["page_kinds"] == ("puzzle", "answers")
     reader = PdfReader(io.BytesIO(result["pdf"]))
@@ -128,11 +131,12 @@ def test_pack_from_uploaded_pictures_and_puzzle_files_reports_progress(monkeypat
     assert result["page_kinds"] == ("cover", "puzzle", "puzzle", "puzzle", "answers", "answers")
     assert len(PdfReader(io.BytesIO(result["pdf"])).pages) == 6
     assert result["puzzles"] == [
-        {"title": "house", "differences": len(house), "seed": house.seed},
-        {"title": "garden", "differences": 3, "seed": 6},  # picture 2 of the pack: seed + 1
-        {"title": "bus", "differences": len(bus), "seed": bus.seed},
+        {"title": "House", "differences": len(house), "seed": house.seed, "version": ""},
+        {"title": "Garden", "differences": 3, "seed": 6, "version": ""},  # picture 2 of the pack: seed + 1
+        {"title": "Bus", "differences": len(bus), "seed": bus.seed, "version": ""},
     ]
-    assert [c for c in calls if c[0] == "puzzles"] == [("puzzles", i, 3) for i in (1, 2, 3)]
+    # At once: the two saved puzzles are ready; then the picture's puzzle.
+    assert [c for c in calls if c[0] == "puzzles"] == [("puzzles", 2, 3), ("puzzles", 3, 3)]
     assert ("pages", 6, 6) in calls
     assert preview_captions(at) == ["First page", "First puzzle", "Answer key"]
 
@@ -157,7 +161,7 @@ def test_a_photo_that_holds_fewer_is_an_error_until_weaker_changes_may_fill_up()
     at.run()
     make_pdf(at)
     assert not at.error, texts(at.error)
-    assert at.session_state[RESULT_KEY]["puzzles"] == [{"title": "cup", "differences": 3, "seed": 4}]
+    assert at.session_state[RESULT_KEY]["puzzles"] == [{"title": "Cup", "differences": 3, "seed": 4, "version": ""}]
 
 
 def test_a_bad_file_in_a_pack_is_named_in_an_error():
@@ -229,3 +233,45 @@ def test_every_worksheet_text_of_the_page_is_translated(lang):
     keys = [k for k in TEXTS["en"] if k.startswith("ws_")]
     assert len(keys) > 20
     assert all(TEXTS[lang].get(k) for k in keys)
+
+
+def test_titles_class_line_instructions_and_class_versions_reach_the_pdf():
+    house = real_puzzles()[0]
+    at = open_page()
+    at.file_uploader(key="ws_uploads").set_value(
+        [
+            ("IMG_2041.zip", puzzle_to_zip_bytes(house), "application/zip"),
+            ("my_garden.png", png_bytes(illustration(480, 360)), "image/png"),
+        ]
+    )
+    at.run()
+    # Each file has a title field, filled in with a cleaned-up name (a camera's number gives none).
+    fields = [w for w in at.text_input if w.key and w.key.startswith("ws_file_title_")]
+    assert [f.value for f in fields] == ["", "My garden"]
+    fields[0].set_value("Our house")
+    at.text_input(key="ws_class_line").set_value("Class 3B")
+    at.text_area(key="ws_instructions").set_value("Circle them on picture B.")
+    at.slider(key="ws_versions").set_value(2)
+    at.select_slider(key="ws_max_side").set_value(384)
+    at.slider(key="ws_n").set_value(3)
+    at.text_input(key="ws_seed").set_value("5")
+    at.run()
+    make_pdf(at)
+    assert not at.error, texts(at.error)
+    result = at.session_state[RESULT_KEY]
+    assert [(p["title"], p["version"]) for p in result["puzzles"]] == [
+        ("Our house", "A"),
+        ("Our house", "B"),
+        ("My garden", "A"),
+        ("My garden", "B"),
+    ]
+    assert result["puzzles"][0]["seed"] == house.seed  # the saved puzzle is version A as it is
+    assert [p["seed"] for p in result["puzzles"][1:]] == [6, 7, 8]
+    reader = PdfReader(io.BytesIO(result["pdf"]))
+    pages = [page.extract_text() for page in reader.pages]
+    for page, (title, label) in zip(
+        pages[1:5], [("Our house", "A"), ("Our house", "B"), ("My garden", "A"), ("My garden", "B")], strict=True
+    ):
+        assert (
+            title in page and f"Version {label}" in page and "Class 3B" in page and "Circle them on picture B." in page
+        )
