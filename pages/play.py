@@ -33,6 +33,8 @@ LINK_KEY = "play_link_loaded"  # the share link already turned into a puzzle thi
 MODE_KEY = "play_mode"
 HINTS_KEY = "play_hint_limit"
 LARGE_KEY = "play_large_targets"
+LIGHTNESS_KEY = "play_lightness"  # no colour-only differences in puzzles made here (print-safe generation)
+LINK_PARAMS = ("sample", "seed", "n", "difficulty", "lightness")
 HINTS_UNLIMITED = "unlimited"
 HINT_CHOICES = [HINTS_UNLIMITED] + [str(n) for n in HINT_LIMITS if n is not None]
 SIDES = ("a", "b")
@@ -116,7 +118,7 @@ def make_sample(link: ShareLink) -> bool:
 
 def puzzle_from_link() -> None:
     """A shared link (?sample=...&seed=...) opens the same puzzle: generation is deterministic."""
-    params = {key: st.query_params.get(key) for key in ("sample", "seed", "n", "difficulty")}
+    params = {key: st.query_params.get(key) for key in LINK_PARAMS}
     if params["sample"] is None:
         return
     try:
@@ -142,7 +144,8 @@ def next_puzzle() -> bool:
         "n_differences": len(puzzle),
         "difficulty": settings.get("difficulty", "normal"),
         "kinds": settings.get("kinds") or None,
-        "print_safe": bool(settings.get("print_safe", False)),
+        # "No colour-only differences" asks for it; a puzzle made that way keeps it.
+        "print_safe": settings.get("print_safe") is True or bool(st.session_state.get(LIGHTNESS_KEY)),
         # The picture is at working size already; the recorded size keeps a sample's share link.
         "max_side": settings.get("max_side") if settings.get("max_side") in WORKING_SIZES else max(puzzle.shape),
         "fill_weak": settings.get("fill_weak") is True,
@@ -261,6 +264,7 @@ def game_buttons(game: Game) -> None:
             help=t("mode_help", penalty=round(MISTAKE_PENALTY_S)),
             key=MODE_KEY,
             on_change=mode_changed,
+            persist_state="session",
         )
         st.segmented_control(
             t("hint_limit_label"),
@@ -270,8 +274,16 @@ def game_buttons(game: Game) -> None:
             required=True,
             key=HINTS_KEY,
             on_change=mode_changed,
+            persist_state="session",
         )
-        st.toggle(t("large_targets_label"), help=t("large_targets_help"), key=LARGE_KEY, on_change=mode_changed)
+        st.toggle(
+            t("large_targets_label"),
+            help=t("large_targets_help"),
+            key=LARGE_KEY,
+            on_change=mode_changed,
+            persist_state="session",
+        )
+        st.toggle(t("lightness_label"), help=t("lightness_help"), key=LIGHTNESS_KEY, persist_state="session")
         st.caption(t("options_next_game"))
         st.button(t("new_game_button"), icon=":material/restart_alt:", on_click=new_game, key="play_new")
 
@@ -379,14 +391,17 @@ def share_link(game: Game) -> None:
     """A sample puzzle's settings in the address bar: a reload or a friend opening the link gets the same puzzle."""
     link = link_of(game.puzzle, state.puzzle_info())
     if link is None:
-        for key in ("sample", "seed", "n", "difficulty"):
+        for key in LINK_PARAMS:
             if key in st.query_params:
                 del st.query_params[key]
         return
     st.session_state[LINK_KEY] = link
-    for key, value in link.params().items():
-        if st.query_params.get(key) != value:
-            st.query_params[key] = value
+    params = link.params()
+    for key in LINK_PARAMS:
+        if key in params and st.query_params.get(key) != params[key]:
+            st.query_params[key] = params[key]
+        elif key not in params and key in st.query_params:
+            del st.query_params[key]
     st.caption(t("share_link_note"))
 
 
@@ -440,9 +455,11 @@ if state.get_puzzle() is None:
             key="play_try_sample",
             on_click=lambda: st.session_state.update({SAMPLE_REQUEST_KEY: True}),
         )
+        st.toggle(t("lightness_label"), help=t("lightness_help"), key=LIGHTNESS_KEY, persist_state="session")
     if st.session_state.pop(SAMPLE_REQUEST_KEY, False):
         seed = secrets.randbelow(100_000)  # short, so the shared link stays short
-        if make_sample(ShareLink(SAMPLE_KEY, seed, limits.DEFAULT_DIFFERENCES, "normal")):
+        lightness = bool(st.session_state.get(LIGHTNESS_KEY))
+        if make_sample(ShareLink(SAMPLE_KEY, seed, limits.DEFAULT_DIFFERENCES, "normal", lightness)):
             st.rerun()
     st.stop()
 

@@ -183,6 +183,8 @@ EN: dict[str, str] = {
     "share_link_note": "The address of this page opens this same puzzle: reload it or send it to a friend.",
     "share_link_invalid": "This link cannot open a puzzle: {reason}.",
     "game_restored": "Welcome back: your game goes on where you left it.",
+    "lightness_label": "No colour-only differences",
+    "lightness_help": "Puzzles made here from now on (Next puzzle, samples) change brightness too, so every difference can be seen without telling colours apart.",
     # --- worksheet page ---
     "ws_title": "Printable worksheet",
     "ws_intro": "Make a PDF to print: each puzzle on its own page with both pictures, a name and date line and "
@@ -417,6 +419,8 @@ JA: dict[str, str] = {
     "share_link_note": "このページのアドレスを開くと同じパズルになります。再読み込みしても、友だちに送っても大丈夫。",
     "share_link_invalid": "このリンクではパズルを開けません: {reason}。",
     "game_restored": "おかえりなさい。前のつづきからあそべます。",
+    "lightness_label": "色だけのまちがいなし",
+    "lightness_help": "これからここで作るパズル（次のパズル、サンプル）は明るさも変わるので、色の見分けがつかなくても全部のまちがいが見つけられます。",
     # --- worksheet page ---
     "ws_title": "印刷用プリント",
     "ws_intro": "印刷できる PDF をつくります。1 問 1 ページで、2 枚の画像・なまえとひづけの欄・チェック欄つき。"

@@ -15,19 +15,27 @@ from .settings import MAX_SEED
 
 @dataclass(frozen=True)
 class ShareLink:
-    """What ``?sample=...&seed=...&n=...&difficulty=...`` says; generation is deterministic, so it is the puzzle."""
+    """What ``?sample=...&seed=...&n=...&difficulty=...`` says; generation is deterministic, so it is the puzzle.
+
+    ``lightness`` (``&lightness=1``, left out when off): no colour-only differences; every change is also
+    visible in lightness (the print-safe setting), for colour-blind players.
+    """
 
     sample: str
     seed: int
     n: int
     difficulty: str
+    lightness: bool = False
 
     def params(self) -> dict[str, str]:
-        return {"sample": self.sample, "seed": str(self.seed), "n": str(self.n), "difficulty": self.difficulty}
+        params = {"sample": self.sample, "seed": str(self.seed), "n": str(self.n), "difficulty": self.difficulty}
+        if self.lightness:
+            params["lightness"] = "1"
+        return params
 
     def generate_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for Pipeline.generate (the usual settings otherwise, as "Try a sample" uses)."""
-        return {"n_differences": self.n, "difficulty": self.difficulty, "seed": self.seed}
+        return {"n_differences": self.n, "difficulty": self.difficulty, "seed": self.seed, "print_safe": self.lightness}
 
 
 def read_link(params: Mapping[str, str | None]) -> ShareLink:
@@ -59,7 +67,10 @@ def read_link(params: Mapping[str, str | None]) -> ShareLink:
     difficulty = params.get("difficulty") or "normal"
     if difficulty not in limits.DIFFICULTIES:
         raise ValueError(f"difficulty {difficulty!r} is not one of {', '.join(limits.DIFFICULTIES)}")
-    return ShareLink(sample, seed, n, difficulty)
+    lightness = params.get("lightness") or "0"
+    if lightness not in ("0", "1"):
+        raise ValueError(f"lightness {lightness!r} is not 0 or 1")
+    return ShareLink(sample, seed, n, difficulty, lightness == "1")
 
 
 def link_of(puzzle: Puzzle, info: Mapping[str, Any]) -> ShareLink | None:
@@ -71,4 +82,10 @@ def link_of(puzzle: Puzzle, info: Mapping[str, Any]) -> ShareLink | None:
     settings = puzzle.settings
     if settings.get("max_side", limits.DEFAULT_MAX_SIDE) != limits.DEFAULT_MAX_SIDE or settings.get("fill_weak"):
         return None
-    return ShareLink(str(sample), int(puzzle.seed), len(puzzle), str(settings.get("difficulty", "normal")))
+    return ShareLink(
+        str(sample),
+        int(puzzle.seed),
+        len(puzzle),
+        str(settings.get("difficulty", "normal")),
+        settings.get("print_safe") is True,
+    )

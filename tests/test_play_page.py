@@ -177,3 +177,22 @@ def test_a_game_the_browser_kept_carries_on_after_a_reload(playing):
     at.session_state[f"play_board_{game.number}"] = {"restore": {"found": [], "mistakes": 0}, "unix_time": 78}
     at.run()
     assert "Found 1 / 5 · Mistakes 4" in status(at)
+
+
+def test_no_colour_only_differences_makes_the_next_puzzles_print_safe_and_the_link_says_so():
+    at = open_app(page="pages/play.py")
+    at.toggle(key="play_lightness").set_value(True).run()
+    at.button(key="play_try_sample").click().run()
+    assert not at.exception and not at.error
+    puzzle = at.session_state["puzzle"]
+    assert puzzle.settings["print_safe"] is True
+    assert all(d.lightness_contrast >= limits.MIN_PRINT_SAFE_DELTA_L for d in puzzle.differences)
+    assert at.query_params["lightness"] in ("1", ["1"])
+    # The link makes it again, with the same lightness rule.
+    friend = open_app()
+    for key in ("sample", "seed", "n", "difficulty", "lightness"):
+        value = at.query_params[key]
+        friend.query_params[key] = value[0] if isinstance(value, list) else value
+    friend.switch_page("pages/play.py").run()
+    again = friend.session_state["puzzle"]
+    assert again.settings["print_safe"] is True and np.array_equal(again.modified, puzzle.modified)
