@@ -8,7 +8,7 @@ import secrets
 import streamlit as st
 
 from spotdiff_app import state, uploads
-from spotdiff_app.board import board, encoded_pictures
+from spotdiff_app.board import board, encoded_pictures, kept_bundle
 from spotdiff_app.drawing import board_pictures
 from spotdiff_app.game import HINT_LIMITS, MISTAKE_PENALTY_S, Game, GameMode, Outcome, puzzle_key, record_best
 from spotdiff_app.i18n import t, t_or
@@ -17,7 +17,7 @@ from spotdiff_app.navigation import run_through_entry_script
 from spotdiff_app.pictures import from_sample
 from spotdiff_app.settings import WORKING_SIZES
 from spotdiff_app.share import ShareLink, link_of, read_link
-from spotdiff_core import limits, load_puzzle
+from spotdiff_core import limits, load_puzzle, puzzle_to_zip_bytes
 from spotdiff_core.errors import SpotDiffError
 
 OPENED_KEY = "play_opened_file"  # file id of the last bundle opened, so a rerun does not reopen it
@@ -26,6 +26,7 @@ FEEDBACK_KEY = "play_feedback"  # (game number, text): the last tap's answer in 
 CELEBRATED_KEY = "play_celebrated"  # game number whose win was celebrated already
 BESTS_KEY = "play_bests"  # puzzle key -> best Result of this session
 RECORDED_KEY = "play_recorded"  # game number -> (best, is_new) once its result was recorded
+KEPT_KEY = "play_kept_in_browser"  # puzzle keys whose file the browser was given to keep
 RESTORED_KEY = "play_restored"  # (game number, id) of the kept game taken over, so it is taken once
 RESTORE_OFFERED_KEY = "play_restore_offered"  # puzzle keys whose first game was offered the kept one
 OPENED_NOTICE_KEY = "play_opened_notice"  # (puzzle, text): "Opened ...", said under the board until the first tap
@@ -89,7 +90,8 @@ def open_bundle() -> None:
         return
     st.session_state[OPENED_KEY] = uploaded.file_id
     try:
-        puzzle = load_puzzle(uploaded.getvalue())
+        data = uploaded.getvalue()
+        puzzle = load_puzzle(data)
     except SpotDiffError as error:
         show_error(error)
         return
@@ -98,7 +100,7 @@ def open_bundle() -> None:
         return
     finally:
         uploads.release(uploaded)  # read once: the server does not keep the file (up to 80 MB) for the session
-    state.set_puzzle(puzzle, origin="bundle", name=uploaded.name)
+    state.set_puzzle(puzzle, origin="bundle", name=uploaded.name, bundle=data)
     # Under the board rather than in a toast, which on a phone covers the status line.
     st.session_state[OPENED_NOTICE_KEY] = (puzzle, t("opened_bundle", name=plain(uploaded.name), n=len(puzzle)))
 
@@ -293,6 +295,48 @@ def current_flash(game: Game) -> dict | None:
     return flash[1] if flash is not None and flash[0] == game.number else None
 
 
+def banner_text(game: Game) -> str | None:
+    """The end of the game in one line over the pictures: stars and time, time up, or answers shown."""
+    if not game.is_over:
+        return None
+    numbers = {"found": len(game.found), "total": game.total, "time": format_duration(game.elapsed())}
+    result = game.result()
+    if result is not None:
+        return t("banner_won", stars=stars_text(result.stars), **numbers)
+    return t("banner_timed_out" if game.timed_out else "banner_revealed", **numbers)
+
+
+def bundle_to_keep(game: Game) -> tuple[str, bytes] | None:
+    """The puzzle file for the browser to keep (once per puzzle and session), so a reload opens it again.
+    A sample needs none: its link makes it again."""
+    info = state.puzzle_info()
+    kept = st.session_state.setdefault(KEPT_KEY, set())
+    if info.get("origin") == "sample" or game.key in kept:
+        return None
+    kept.add(game.key)
+    data = info.get("bundle")
+    if not isinstance(data, bytes):
+        data = puzzle_to_zip_bytes(game.puzzle)
+    return str(info.get("name") or "puzzle.zip"), data
+
+
+def restore_kept_bundle() -> None:
+    """On a fresh visit (a reload), open the puzzle file this browser kept, if any; a file that no longer
+    opens is left alone (the player can open another)."""
+    kept = kept_bundle(key="play_kept")
+    if kept is None or st.session_state.get(KEPT_KEY + "_tried"):
+        return
+    st.session_state[KEPT_KEY + "_tried"] = True
+    name, data = kept
+    try:
+        puzzle = load_puzzle(data)
+    except SpotDiffError:
+        return
+    state.set_puzzle(puzzle, origin="bundle", name=name, bundle=data)
+    st.session_state[OPENED_NOTICE_KEY] = (puzzle, t("restored_bundle", name=plain(name), n=len(puzzle)))
+    st.rerun()
+
+
 def show_board(game: Game) -> None:
     marks = (game.number, tuple(game.found), game.revealed, game.hint)
     pictures = encoded_pictures(marks, lambda: board_pictures(game))
@@ -301,9 +345,11 @@ def show_board(game: Game) -> None:
     restorable = game.is_untouched and game.key not in offered
     offered.add(game.key)
     board(
+        keep_bundle=bundle_to_keep(game),
         progress_key=game.key,
         progress=game.progress(),
         restorable=restorable,
+        banner=banner_text(game),
         pictures=pictures,
         size=(game.puzzle.width, game.puzzle.height),
         labels=(t("picture_a"), t("picture_b")),
@@ -319,7 +365,7 @@ def feedback(game: Game) -> None:
     said = st.session_state.get(FEEDBACK_KEY)
     if said is not None and said[0] == game.number and said[1] and not game.is_over:
         lines.append(said[1])
-    else:
+    elif not game.is_over:
         opened = st.session_state.get(OPENED_NOTICE_KEY)
         if opened is not None and opened[0] is game.puzzle:
             lines.append(opened[1])
@@ -445,6 +491,7 @@ if uploader_shown:
     if state.get_puzzle() is not None:
         st.rerun()  # the board alone, without the title and the uploader above it
 if state.get_puzzle() is None:
+    restore_kept_bundle()
     st.info(t("play_no_puzzle"), icon=":material/extension:")
     with st.container(horizontal=True, vertical_alignment="center"):
         st.page_link("pages/create.py", label=t("nav_create"), icon=":material/palette:")

@@ -13,6 +13,8 @@ import streamlit as st
 import streamlit.components.v1 as components
 from PIL import Image
 
+from spotdiff_core import limits
+
 FRONTEND = Path(__file__).resolve().parent / "board_frontend"
 _component = components.declare_component("spotdiff_board", path=str(FRONTEND))
 
@@ -56,6 +58,8 @@ def board(
     progress_key: str | None = None,
     progress: Mapping[str, object] | None = None,
     restorable: bool = False,
+    banner: str | None = None,
+    keep_bundle: tuple[str, bytes] | None = None,
 ) -> dict | None:
     """Show the board; returns the last tap, ``{x, y, width, height, side, pointer, viewport_width, unix_time}``
     in displayed pixels of the picture tapped, or None.
@@ -65,7 +69,9 @@ def board(
 
     ``progress`` (plain JSON) is kept in the browser's own storage under ``progress_key`` while the game runs
     and dropped when it ends. When ``restorable`` (an untouched first game of a puzzle) and the browser kept a
-    game of this puzzle, the board returns ``{restore: progress, unix_time}`` instead of a tap.
+    game of this puzzle, the board returns ``{restore: progress, unix_time}`` instead of a tap. ``banner`` is
+    a line shown over the pictures (the end of a game), until tapped. ``keep_bundle`` (file name, puzzle .zip
+    bytes) is kept in the browser's IndexedDB, for :func:`kept_bundle` after a reload; send it once per puzzle.
     """
     width, height = size
     return _component(
@@ -79,6 +85,26 @@ def board(
         progress_key=progress_key,
         progress=dict(progress) if progress else None,
         restorable=restorable,
+        banner=banner,
+        keep_bundle=None
+        if keep_bundle is None
+        else {"name": keep_bundle[0], "data": base64.b64encode(keep_bundle[1]).decode("ascii")},
         key=key,
         default=None,
     )
+
+
+def kept_bundle(*, key: str) -> tuple[str, bytes] | None:
+    """The puzzle file this browser kept (file name, .zip bytes), if any, once the browser has answered; shows
+    nothing. Larger than an upload may be, or not base64: None (the loader checks the rest)."""
+    value = _component(mode="restore", key=key, default=None)
+    if not isinstance(value, dict) or not isinstance(value.get("bundle"), str):
+        return None
+    data = value["bundle"]
+    if len(data) > limits.MAX_BUNDLE_BYTES * 4 // 3 + 4:
+        return None
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except ValueError:
+        return None
+    return str(value.get("name") or ""), raw

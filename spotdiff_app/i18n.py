@@ -183,6 +183,10 @@ EN: dict[str, str] = {
     "share_link_note": "The address of this page opens this same puzzle: reload it or send it to a friend.",
     "share_link_invalid": "This link cannot open a puzzle: {reason}.",
     "game_restored": "Welcome back: your game goes on where you left it.",
+    "restored_bundle": "Opened {name} again from this browser: {n} differences.",
+    "banner_won": "{stars}  All {total} found in {time}!",
+    "banner_timed_out": "Time is up: {found} of {total} found",
+    "banner_revealed": "Answers shown: you found {found} of {total}",
     "lightness_label": "No colour-only differences",
     "lightness_help": "Puzzles made here from now on (Next puzzle, samples) change brightness too, so every difference can be seen without telling colours apart.",
     # --- worksheet page ---
@@ -419,6 +423,10 @@ JA: dict[str, str] = {
     "share_link_note": "このページのアドレスを開くと同じパズルになります。再読み込みしても、友だちに送っても大丈夫。",
     "share_link_invalid": "このリンクではパズルを開けません: {reason}。",
     "game_restored": "おかえりなさい。前のつづきからあそべます。",
+    "restored_bundle": "このブラウザーに残っていた {name} をもう一度開きました: まちがい {n} 個。",
+    "banner_won": "{stars}  {time} で {total} 個全部見つけた！",
+    "banner_timed_out": "時間切れ: {total} 個中 {found} 個",
+    "banner_revealed": "答えを表示: {total} 個中 {found} 個を見つけました",
     "lightness_label": "色だけのまちがいなし",
     "lightness_help": "これからここで作るパズル（次のパズル、サンプル）は明るさも変わるので、色の見分けがつかなくても全部のまちがいが見つけられます。",
     # --- worksheet page ---

@@ -9,6 +9,7 @@ from spotdiff_app import board as board_module
 from spotdiff_app.game import MISTAKE_PENALTY_S, SECONDS_PER_DIFFERENCE
 from spotdiff_app.i18n import EN, JA
 from spotdiff_core import limits
+from tests.markdown_view import shown
 from tests.test_app import background_point, click, feedback, generate, open_app, status
 
 
@@ -196,3 +197,44 @@ def test_no_colour_only_differences_makes_the_next_puzzles_print_safe_and_the_li
     friend.switch_page("pages/play.py").run()
     again = friend.session_state["puzzle"]
     assert again.settings["print_safe"] is True and np.array_equal(again.modified, puzzle.modified)
+
+
+def test_a_puzzle_file_the_browser_kept_opens_again_after_a_reload():
+    import base64
+
+    from spotdiff_core import puzzle_to_zip_bytes
+
+    made = generate(open_app())
+    data = puzzle_to_zip_bytes(made)
+    # The first visit shows the board and hands the browser the file to keep (once).
+    at = open_app(page="pages/play.py")
+    at.file_uploader(key="play_bundle").set_value(("mine.zip", data, "application/zip")).run()
+    assert "Found 0 / 5" in status(at)
+    assert len(at.session_state["play_kept_in_browser"]) == 1
+    # A reload is a new session: the board is not there yet; the browser answers with the kept file.
+    again = open_app(page="pages/play.py")
+    assert "puzzle" not in again.session_state
+    again.session_state["play_kept"] = {"bundle": base64.b64encode(data).decode(), "name": "mine.zip", "unix_time": 1}
+    again.run()
+    assert not again.exception and not again.error
+    assert np.array_equal(again.session_state["puzzle"].modified, made.modified)
+    assert "Opened mine.zip again from this browser: 5 differences." in [shown(line) for line in feedback(again)]
+    assert "Found 0 / 5" in status(again)
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        {"bundle": "%%% not base64 %%%", "name": "x.zip", "unix_time": 1},
+        {"bundle": "UEsDBCBub3QgcmVhbGx5", "name": "x.zip", "unix_time": 1},  # "PK.. not really"
+        {"bundle": 12, "name": "x.zip"},
+        "junk",
+    ],
+)
+def test_a_kept_file_that_does_not_open_is_left_alone(kept):
+    at = open_app(page="pages/play.py")
+    at.session_state["play_kept"] = kept
+    at.run()
+    assert not at.exception and not at.error
+    assert "puzzle" not in at.session_state
+    assert at.info and at.info[0].value == EN["play_no_puzzle"]
