@@ -10,7 +10,7 @@ import streamlit as st
 from spotdiff_app import state, uploads
 from spotdiff_app.board import board, encoded_pictures, kept_bundle
 from spotdiff_app.drawing import board_pictures
-from spotdiff_app.game import HINT_LIMITS, MISTAKE_PENALTY_S, Game, GameMode, Outcome, puzzle_key, record_best
+from spotdiff_app.game import HINT_LIMITS, MISTAKE_PENALTY_S, Game, GameMode, Outcome, record_best
 from spotdiff_app.i18n import t, t_or
 from spotdiff_app.messages import format_duration, plain, show_error, show_unexpected
 from spotdiff_app.navigation import run_through_entry_script
@@ -38,10 +38,10 @@ LIGHTNESS_KEY = "play_lightness"  # no colour-only differences in puzzles made h
 LINK_PARAMS = ("sample", "seed", "n", "difficulty", "lightness")
 HINTS_UNLIMITED = "unlimited"
 HINT_CHOICES = [HINTS_UNLIMITED] + [str(n) for n in HINT_LIMITS if n is not None]
-SIDES = ("a", "b")
 SAMPLE_REQUEST_KEY = "play_sample_requested"
 NEXT_REQUEST_KEY = "play_next_requested"
 SAMPLE_KEY = "drawing"  # quick and always holds the default 5 differences
+LARGE_TARGET_DIFFERENCES = 3  # large-target mode: puzzles made on this page hold at most this many, easy ones
 NEXT_SEED_TRIES = 3  # a new seed that cannot make the puzzle is skipped for the next one, this many times
 STAR, NO_STAR = "★", "☆"
 
@@ -142,9 +142,11 @@ def next_puzzle() -> bool:
         return False
     info = state.puzzle_info()
     settings = puzzle.settings
+    large = bool(st.session_state.get(LARGE_KEY))
     kwargs = {
-        "n_differences": len(puzzle),
-        "difficulty": settings.get("difficulty", "normal"),
+        # Large targets: fewer and easier differences in the puzzles made from now on.
+        "n_differences": min(len(puzzle), LARGE_TARGET_DIFFERENCES) if large else len(puzzle),
+        "difficulty": "easy" if large else settings.get("difficulty", "normal"),
         "kinds": settings.get("kinds") or None,
         # "No colour-only differences" asks for it; a puzzle made that way keeps it.
         "print_safe": settings.get("print_safe") is True or bool(st.session_state.get(LIGHTNESS_KEY)),
@@ -390,9 +392,7 @@ def finish_card(game: Game) -> None:
         if result is not None:
             recorded = st.session_state.setdefault(RECORDED_KEY, {})
             if game.number not in recorded:
-                recorded[game.number] = record_best(
-                    st.session_state.setdefault(BESTS_KEY, {}), puzzle_key(game.puzzle), result
-                )
+                recorded[game.number] = record_best(st.session_state.setdefault(BESTS_KEY, {}), game.key, result)
             best, is_new = recorded[game.number]
             st.markdown(f"### {stars_text(result.stars)}")
             st.success(t("finished_message", **numbers), icon=":material/celebration:")
@@ -503,10 +503,15 @@ if state.get_puzzle() is None:
             on_click=lambda: st.session_state.update({SAMPLE_REQUEST_KEY: True}),
         )
         st.toggle(t("lightness_label"), help=t("lightness_help"), key=LIGHTNESS_KEY, persist_state="session")
+        st.toggle(t("large_targets_label"), help=t("large_targets_help"), key=LARGE_KEY, persist_state="session")
     if st.session_state.pop(SAMPLE_REQUEST_KEY, False):
         seed = secrets.randbelow(100_000)  # short, so the shared link stays short
         lightness = bool(st.session_state.get(LIGHTNESS_KEY))
-        if make_sample(ShareLink(SAMPLE_KEY, seed, limits.DEFAULT_DIFFERENCES, "normal", lightness)):
+        if st.session_state.get(LARGE_KEY):
+            link = ShareLink(SAMPLE_KEY, seed, LARGE_TARGET_DIFFERENCES, "easy", lightness)
+        else:
+            link = ShareLink(SAMPLE_KEY, seed, limits.DEFAULT_DIFFERENCES, "normal", lightness)
+        if make_sample(link):
             st.rerun()
     st.stop()
 

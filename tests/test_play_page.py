@@ -238,3 +238,14 @@ def test_a_kept_file_that_does_not_open_is_left_alone(kept):
     assert not at.exception and not at.error
     assert "puzzle" not in at.session_state
     assert at.info and at.info[0].value == EN["play_no_puzzle"]
+
+
+def test_large_targets_before_a_sample_make_fewer_easier_differences():
+    at = open_app(page="pages/play.py")
+    at.toggle(key="play_large_targets").set_value(True).run()
+    at.button(key="play_try_sample").click().run()
+    assert not at.exception and not at.error
+    puzzle = at.session_state["puzzle"]
+    assert len(puzzle) == 3 and puzzle.settings["difficulty"] == "easy"
+    assert at.session_state["game"].mode.large_targets
+    assert "Found 0 / 3" in status(at)
