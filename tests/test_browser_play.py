@@ -258,3 +258,44 @@ def test_desktop_board_side_by_side_share_link_reload_reveal_and_next(browser, s
     page.get_by_text("Found 0 / 5").wait_for()
     assert board_frame(page).locator("#image-b").get_attribute("src") != source
     page.close()
+
+
+@pytest.mark.parametrize(
+    ("viewport", "touch"), [({"width": 390, "height": 844}, True), ({"width": 1440, "height": 900}, False)]
+)
+def test_a_portrait_puzzle_fits_too(browser, server, tmp_path, viewport, touch):  # noqa: F811
+    """A portrait puzzle: both pictures on the first screen, side by side when that shows them larger."""
+    landscape = coffee_puzzle()
+    portrait = Puzzle(
+        original=np.ascontiguousarray(np.rot90(landscape.original)),
+        modified=np.ascontiguousarray(np.rot90(landscape.modified)),
+        differences=tuple(make_difference(d.id, np.ascontiguousarray(np.rot90(d.mask))) for d in landscape.differences),
+        seed=6,
+        settings={},
+        backends={},
+    )
+    bundle = tmp_path / "portrait.zip"
+    bundle.write_bytes(puzzle_to_zip_bytes(portrait))
+    context = browser.new_context(viewport=viewport, has_touch=touch, is_mobile=touch)
+    page = context.new_page()
+    page.set_default_timeout(STEP_TIMEOUT_MS)
+    page.goto(f"{server}/play")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(bundle)
+    status = page.get_by_text("Found 0 / 4")
+    status.wait_for()
+    page.wait_for_timeout(800)
+    a, b = pictures(page)
+    assert inside(status.bounding_box(), viewport) and inside(a, viewport) and inside(b, viewport), (a, b)
+    layout = board_frame(page).locator("#board").get_attribute("data-layout")
+    # Whichever arrangement is larger: the other one could not be wider within the same room.
+    frame_box = page.locator(BOARD).first.bounding_box()
+    room = viewport["height"] - frame_box["y"] - 12
+    side = min((frame_box["width"] - 8) / 2, room * portrait.width / portrait.height)
+    stack = min(frame_box["width"], (room - 8) / 2 * portrait.width / portrait.height)
+    assert layout == ("stacked" if stack > side else "side")
+    assert a["width"] == pytest.approx(max(side, stack), abs=1.5)
+    print(
+        f"\nportrait at {viewport['width']}x{viewport['height']}: {layout}, each {a['width']:.0f} x {a['height']:.0f}"
+    )
+    save(page, f"play-portrait-{viewport['width']}.png")
+    context.close()
