@@ -51,4 +51,6 @@ COPY . .
 USER 1000
 EXPOSE 7860
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s CMD curl -fsS http://localhost:7860/_stcore/health || exit 1
-CMD ["streamlit", "run", "streamlit_app.py", "--server.port", "7860", "--server.address", "0.0.0.0"]
+# spotdiff_app.serve is `streamlit run streamlit_app.py` with the app's server settings installed before the
+# first request (uploads kept in memory, a partitioned XSRF cookie for the Space's iframe).
+CMD ["python", "-m", "spotdiff_app.serve", "--server.port", "7860", "--server.address", "0.0.0.0"]

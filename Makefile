@@ -23,7 +23,7 @@ system-deps:
 	fi
 
 run: $(STAMP)
-	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
+	$(BIN)/python -m spotdiff_app.serve --server.port $(PORT)
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 
 from spotdiff_core import limits
@@ -79,10 +80,93 @@ def bound(manager) -> None:
     manager._spotdiff_bounded = True
 
 
-def install() -> None:
-    """Both server settings above; cheap, and safe to call on every script run."""
+def partition_cross_site_xsrf_cookie() -> None:
+    """Send the XSRF cookie ``Partitioned`` (CHIPS) when it is SameSite=None, i.e. for an app shown in an iframe.
+
+    Inside the Hugging Face page's iframe the cookie is a third-party cookie. Browsers that block those
+    (Chromium 156 here, Safari by default) drop a plain SameSite=None cookie, and every upload fails with 403.
+    A partitioned cookie is kept for the app inside that one top-level site only, which is all XSRF needs.
+    """
+    from streamlit.web.server.starlette import starlette_routes
+
+    original = starlette_routes._set_unquoted_cookie
+    if getattr(original, "_spotdiff_partitioned", False):
+        return
+
+    def set_cookie(response, cookie_name, cookie_value, *, same_site="Lax", secure):
+        original(response, cookie_name, cookie_value, same_site=same_site, secure=secure)
+        if same_site != "None" or not secure:
+            return
+        prefix = f"{cookie_name}=".encode("latin-1")
+        response.raw_headers = [
+            (name, value + b"; Partitioned" if name.lower() == b"set-cookie" and value.startswith(prefix) else value)
+            for name, value in response.raw_headers
+        ]
+
+    set_cookie._spotdiff_partitioned = True
+    starlette_routes._set_unquoted_cookie = set_cookie
+
+
+CLOSED_SESSION_CHECK_S = 30.0  # how often closed sessions past Streamlit's reconnect window are let go
+_REAPER_STARTED = False
+
+
+def release_closed_sessions() -> None:
+    """Shut down closed sessions once Streamlit's reconnect window (2 minutes) is over, without waiting.
+
+    Streamlit keeps a closed tab's session for reconnection in a TTL cache that is only swept when another
+    session connects, and a session swept so is dropped without being shut down: its uploads stayed in the
+    upload manager. Here every session leaving that cache is shut down (uploads, media and state released),
+    and the cache is swept every CLOSED_SESSION_CHECK_S seconds, on the server's event loop.
+    """
+    global _REAPER_STARTED
+    from streamlit.runtime import Runtime
+
+    with _LOCK:
+        if _REAPER_STARTED or not Runtime.exists():
+            return
+        _REAPER_STARTED = True
+    runtime = Runtime.instance()
+    storage = getattr(getattr(runtime, "_session_mgr", None), "_session_storage", None)
+    cache = getattr(storage, "_cache", None)
+    if cache is None or not hasattr(cache, "expire"):
+        return  # another Streamlit: leave it as it is
+    loop = runtime._get_async_objs().eventloop
+    sweep = cache.expire
+
+    def expire(at_time=None):
+        removed = sweep(at_time)
+        for _, info in removed:
+            loop.call_soon_threadsafe(info.session.shutdown)  # not inside the cache's caller's locks
+        if removed:
+            _LOG.info("released %d closed session(s)", len(removed))
+        return removed
+
+    cache.expire = expire
+
+    def reap_forever() -> None:
+        from streamlit.runtime import RuntimeState
+
+        while True:
+            time.sleep(CLOSED_SESSION_CHECK_S)
+            if runtime.state in (RuntimeState.STOPPING, RuntimeState.STOPPED):
+                return
+            loop.call_soon_threadsafe(cache.expire)
+
+    threading.Thread(target=reap_forever, name="spotdiff-closed-sessions", daemon=True).start()
+
+
+def install_early() -> None:
+    """What can be set before the server starts (``python -m spotdiff_app.serve`` does)."""
     keep_uploads_in_memory()
+    partition_cross_site_xsrf_cookie()
+
+
+def install() -> None:
+    """The server settings above; cheap, and safe to call on every script run."""
+    install_early()
     bound_uploads_per_session()
+    release_closed_sessions()
 
 
 def refused_uploads() -> int:

@@ -68,7 +68,8 @@ def test_starts_the_same_streamlit_command_as_make_run_on_port_7860():
     (cmd,) = args_of("CMD")
     command = json.loads(cmd)  # exec form: signals reach streamlit directly
     expected = makefile_run_command()
-    assert expected[:3] == ["streamlit", "run", "streamlit_app.py"]
+    # `streamlit run streamlit_app.py` with the server settings installed first (spotdiff_app/serve.py).
+    assert expected[:3] == ["python", "-m", "spotdiff_app.serve"]
     assert command[: len(expected)] == expected
     assert "--server.address" in command and command[command.index("--server.address") + 1] == "0.0.0.0"
     assert args_of("EXPOSE") == [PORT]
