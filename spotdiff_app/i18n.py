@@ -16,7 +16,7 @@ EN: dict[str, str] = {
     "nav_create": "Create",
     "nav_play": "Play",
     "nav_worksheet": "Worksheet",
-    "sidebar_privacy": "Your pictures are processed in memory and never stored on the server.",
+    "sidebar_privacy": "Your pictures and puzzles are kept only in this server's memory, never on its disk, and are forgotten about 2 minutes after you close this tab.",
     "time_format": "{minutes}:{seconds:02d}",
     # --- errors (a translated lead-in, then the library's own sentence) ---
     "error_invalid_input": "This input cannot be used.",
@@ -256,7 +256,7 @@ JA: dict[str, str] = {
     "nav_create": "つくる",
     "nav_play": "あそぶ",
     "nav_worksheet": "プリント",
-    "sidebar_privacy": "画像はメモリ上だけで処理し、サーバーには保存しません。",
+    "sidebar_privacy": "画像とパズルはサーバーのメモリ上だけに置き、ディスクには書きません。このタブを閉じてから約 2 分で消えます。",
     "time_format": "{minutes}:{seconds:02d}",
     # --- errors (a translated lead-in, then the library's own sentence) ---
     "error_invalid_input": "この入力は使えません。",
