@@ -257,6 +257,15 @@ def test_desktop_board_side_by_side_share_link_reload_reveal_and_next(browser, s
     page.wait_for_url("**seed=4**", timeout=GENERATE_TIMEOUT_MS)
     page.get_by_text("Found 0 / 5").wait_for()
     assert board_frame(page).locator("#image-b").get_attribute("src") != source
+
+    # Timed mode, chosen before the first tap: the status line counts down (30 s per difference at normal).
+    page.get_by_role("button", name="Game").click()
+    page.get_by_role("radio", name="Timed").click()
+    page.get_by_text("Found 0 / 5 · Mistakes 0 · Hints 0 · Timed").wait_for()
+    page.get_by_text("left").first.wait_for()
+    first = page.get_by_text("left").first.inner_text()
+    assert "2:" in first or "2:3" in first, first  # 2:30 at the start, counting down
+    save(page, "play-desktop-timed.png")
     page.close()
 
 
