@@ -16,10 +16,10 @@ install: $(STAMP)
 
 # Debian packages the tests use: Chromium (browser tests), poppler (PDF rendering), a CJK font.
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
+	@if ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null || ! command -v strace >/dev/null || ! test -x /usr/sbin/nginx || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
 		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium poppler-utils fonts-noto-cjk fontconfig >/dev/null; \
-		else echo "system-deps: not root; browser/PDF tests that need chromium or pdftoppm will be skipped" >&2; fi; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium poppler-utils fonts-noto-cjk fontconfig strace nginx-light >/dev/null; \
+		else echo "system-deps: not root; browser/PDF/server tests that need chromium, pdftoppm, strace or nginx will be skipped" >&2; fi; \
 	fi
 
 run: $(STAMP)
