@@ -176,7 +176,9 @@ def next_puzzle() -> bool:
 def play_tap(game: Game) -> None:
     """Play the tap the board reported; each is counted once however often a rerun delivers it."""
     value = st.session_state.get(board_key(game))
-    if isinstance(value, dict) and "restore" in value:
+    if not isinstance(value, dict):
+        return  # nothing tapped yet (or not a value the board sends)
+    if "restore" in value:
         # The browser kept this puzzle's game over a reload: carry on with it (once).
         if st.session_state.get(RESTORED_KEY) != (game.number, value.get("unix_time")):
             st.session_state[RESTORED_KEY] = (game.number, value.get("unix_time"))

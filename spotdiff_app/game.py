@@ -425,11 +425,12 @@ class Game:
         try:
             x, y = float(value["x"]), float(value["y"])
             width, height = float(value["width"]), float(value["height"])
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             return ClickResult(Outcome.IGNORED)
-        return self.click(
-            x, y, display_width=width, display_height=height, click_id=value.get("unix_time"), touch=is_touch(value)
-        )
+        click_id = value.get("unix_time")
+        if click_id is not None and type(click_id) not in (int, float, str):
+            return ClickResult(Outcome.IGNORED)  # the browser sends a number; anything else is not a tap
+        return self.click(x, y, display_width=width, display_height=height, click_id=click_id, touch=is_touch(value))
 
     def request_hint(self) -> Hint | None:
         """Show the rough area of one difference not found yet (counts as a hint); None when the game is over."""

@@ -488,3 +488,26 @@ def test_a_timed_game_kept_past_its_time_comes_back_over(clock):
     limit = SECONDS_PER_DIFFERENCE["normal"] * 3
     assert game.restore({"found": [1], "mistakes": 0, "hints": 0, "seconds": limit + 1, "timed": True})
     assert game.timed_out and game.is_over and game.result() is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    value=st.dictionaries(
+        st.sampled_from(["x", "y", "width", "height", "unix_time", "pointer", "viewport_width", "side"]),
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(-(10**400), 10**400),
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.text(max_size=8),
+            st.lists(st.integers(), max_size=2),
+            st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+        ),
+    )
+)
+def test_any_value_the_board_could_send_is_played_or_ignored_never_raises(value):
+    """The board's value comes from the browser: whatever arrives, the game answers with an outcome."""
+    game = Game(make_puzzle())
+    result = game.click_value(value)
+    assert result is None or result.outcome in set(Outcome)
+    assert game.mistakes + len(game.found) <= 1

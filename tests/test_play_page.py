@@ -249,3 +249,16 @@ def test_large_targets_before_a_sample_make_fewer_easier_differences():
     assert len(puzzle) == 3 and puzzle.settings["difficulty"] == "easy"
     assert at.session_state["game"].mode.large_targets
     assert "Found 0 / 3" in status(at)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["junk", 7, [1, 2], {"x": "1e999", "y": 1, "width": 1, "height": 1, "unix_time": [1]}, {"restore": "junk"}],
+)
+def test_a_value_the_board_never_sends_changes_nothing(playing, value):
+    at, _ = playing
+    game = at.session_state["game"]
+    at.session_state[f"play_board_{game.number}"] = value
+    at.run()
+    assert not at.exception and not at.error
+    assert game.is_untouched and "Found 0 / 5 · Mistakes 0" in status(at)
