@@ -226,7 +226,10 @@ def make(
     bar = st.progress(0.0, text=first)
     started = time.perf_counter()
 
-    def progress(stage: str, done: int, total: int) -> None:
+    def progress(stage: str, done: float, total: int) -> None:
+        fraction = done / total
+        if stage == "working":  # a puzzle under way got further: the bar moves, the count is of finished ones
+            stage, done = "puzzles", int(done)
         # One click may not hold the server for long: the pack stops between two puzzles past the limit.
         if time.perf_counter() - started > limits.PACK_TIME_LIMIT_S:
             raise GenerationTimeoutError(
@@ -235,9 +238,9 @@ def make(
                 "or at a smaller working size."
             )
         if stage == "puzzles":
-            bar.progress(share * done / total, text=t("ws_progress_puzzles", done=done, total=total))
+            bar.progress(share * fraction, text=t("ws_progress_puzzles", done=done, total=total))
         else:
-            bar.progress(share + (1 - share) * done / total, text=t("ws_progress_pages", done=done, total=total))
+            bar.progress(share + (1 - share) * fraction, text=t("ws_progress_pages", done=done, total=total))
 
     try:
         worksheet = build_pack(

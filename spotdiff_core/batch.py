@@ -11,6 +11,7 @@ import contextlib
 import multiprocessing
 import os
 import pickle
+import queue
 import sys
 import types
 from collections.abc import Callable, Iterator, Sequence
@@ -121,13 +122,13 @@ def _pipeline(segmenter: str, inpainter: str):
     return _PIPELINES[key]
 
 
-def make_puzzle(job: PuzzleJob, pipeline) -> Puzzle:
-    """Make the puzzle of one job with ``pipeline``."""
+def make_puzzle(job: PuzzleJob, pipeline, *, progress: Callable[[str, float], None] | None = None) -> Puzzle:
+    """Make the puzzle of one job with ``pipeline``; ``progress(stage, fraction)`` as the pipeline goes."""
     from .loading import load_image
 
     source = job.source
     image = source if isinstance(source, np.ndarray) else load_image(source, max_side=job.settings["max_side"])
-    return pipeline.generate(image, seed=job.seed, **job.settings)
+    return pipeline.generate(image, seed=job.seed, progress=progress, **job.settings)
 
 
 def _portable(exc: BaseException) -> BaseException:
@@ -143,15 +144,22 @@ def _portable(exc: BaseException) -> BaseException:
     return InvalidInputError(str(exc))
 
 
-def _worker_make(job: PuzzleJob, segmenter: str, inpainter: str) -> Puzzle | BaseException:
+_STEPS = None  # in a worker: the queue its puzzles' progress goes to, when the parent asked for it
+
+
+def _worker_make(job: PuzzleJob, index: int, segmenter: str, inpainter: str) -> Puzzle | BaseException:
     """Worker side: the puzzle, or the error it raised (returned, so the pool goes on)."""
+    steps = _STEPS
+    report = None if steps is None else (lambda stage, fraction: steps.put((index, float(fraction))))
     try:
-        return make_puzzle(job, _pipeline(segmenter, inpainter))
+        return make_puzzle(job, _pipeline(segmenter, inpainter), progress=report)
     except (SpotDiffError, OSError, ValueError) as exc:
         return _portable(exc)
 
 
-def _worker_init() -> None:
+def _worker_init(steps=None) -> None:
+    global _STEPS
+    _STEPS = steps
     os.environ.setdefault("YOLO_OFFLINE", "1")
     os.environ.setdefault("YOLO_AUTOINSTALL", "false")
     try:  # one worker per core: OpenCV's own threads would only fight over the same cores
@@ -196,6 +204,7 @@ def iter_puzzles(
     segmenter: str = "auto",
     inpainter: str = "auto",
     pipeline=None,
+    on_step: Callable[[int, float], None] | None = None,
 ) -> Iterator[tuple[int, Puzzle | BaseException]]:
     """Make every job's puzzle, yielding ``(job index, puzzle or error)`` as each one finishes.
 
@@ -209,6 +218,9 @@ def iter_puzzles(
         Backend names the workers build their pipelines from (each worker builds one, once).
     pipeline : Pipeline, optional
         A ready pipeline for work done in this process; its backends' names are used by the workers.
+    on_step : callable(job index, fraction), optional
+        Called in this process as a puzzle under way gets further (fraction 0 to 1 of that puzzle), from the
+        workers too, so a progress bar moves while a puzzle is being made.
 
     Errors of a job (a picture that cannot be read, or cannot hold the puzzle) are yielded, not raised, so a
     caller can go on past them. Stopping the iteration early cancels the jobs not started yet.
@@ -218,22 +230,33 @@ def iter_puzzles(
         segmenter, inpainter = pipeline.segmenter.name, pipeline.inpainter.name
     if workers == 1 or len(jobs) <= 1:
         for index, job in enumerate(jobs):
+            report = None if on_step is None else (lambda stage, fraction, index=index: on_step(index, fraction))
             try:
-                yield index, make_puzzle(job, pipeline if pipeline is not None else _pipeline(segmenter, inpainter))
+                made = pipeline if pipeline is not None else _pipeline(segmenter, inpainter)
+                yield index, make_puzzle(job, made, progress=report)
             except (SpotDiffError, OSError, ValueError) as exc:
                 yield index, exc
         return
+    context = _pool_context()
+    steps = context.Queue() if on_step is not None else None
     pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(jobs)), mp_context=_pool_context(), initializer=_worker_init
+        max_workers=min(workers, len(jobs)), mp_context=context, initializer=_worker_init, initargs=(steps,)
     )
     finished = False
     try:
         with _without_main_script():  # workers start during submit
             pending: dict[Future, int] = {
-                pool.submit(_worker_make, job, segmenter, inpainter): i for i, job in enumerate(jobs)
+                pool.submit(_worker_make, job, i, segmenter, inpainter): i for i, job in enumerate(jobs)
             }
         while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            # With steps to pass on, look at the queue a few times a second while the puzzles are made.
+            done, _ = wait(pending, timeout=0.25 if steps is not None else None, return_when=FIRST_COMPLETED)
+            while steps is not None:
+                try:
+                    index, fraction = steps.get_nowait()
+                except queue.Empty:
+                    break
+                on_step(index, fraction)  # type: ignore[misc]
             for future in sorted(done, key=pending.__getitem__):
                 index = pending.pop(future)
                 yield index, future.result()
@@ -242,6 +265,9 @@ def iter_puzzles(
         # Stopped early (an error, a time limit, Ctrl-C): drop the queued jobs and do not wait for the running
         # ones; their workers exit when they finish.
         pool.shutdown(wait=finished, cancel_futures=True)
+        if steps is not None:
+            steps.cancel_join_thread()
+            steps.close()
 
 
 def make_puzzles(

@@ -454,7 +454,9 @@ def build_pack(
         Item ``i`` (0-based), version ``v`` is made with seed ``seed + i * versions + v``, so a pack can be
         made again exactly. Without a seed, versions of a saved puzzle use its seed + ``v``.
     progress : callable(stage, done, total), optional
-        Called with ("puzzles", done, total) at once and as each puzzle is made or loaded, then ("pages", ...).
+        Called with ("puzzles", done, total) at once and as each puzzle is made or loaded, with
+        ("working", done, total) while puzzles are made (``done`` then counts the shares of the puzzles under
+        way too, a float), then with ("pages", ...).
 
     Returns
     -------
@@ -534,13 +536,29 @@ def build_pack(
     if progress is not None:
         progress("puzzles", done, total)  # at once: the bar moves from the first second
     made: dict[int, Puzzle] = {}
-    running = iter_puzzles(job_list, workers=workers, segmenter=segmenter, inpainter=inpainter, pipeline=pipeline)
+    under_way: dict[int, float] = {}  # job index -> share of that puzzle done so far
+
+    def step(index: int, fraction: float) -> None:
+        if index not in made:
+            # Never backwards: a puzzle that starts a stage again (a retry) keeps the share it had reached.
+            under_way[index] = min(1.0, max(under_way.get(index, 0.0), fraction))
+            progress("working", done + sum(under_way.values()), total)  # type: ignore[misc]
+
+    running = iter_puzzles(
+        job_list,
+        workers=workers,
+        segmenter=segmenter,
+        inpainter=inpainter,
+        pipeline=pipeline,
+        on_step=step if progress is not None else None,
+    )
     with contextlib.closing(running):
         for index, result in running:
             if isinstance(result, BaseException):
                 position, name = where[index]
                 raise _named_error(result, position, n_items, name) from result
             made[index] = result
+            under_way.pop(index, None)
             done += 1
             if progress is not None:
                 progress("puzzles", done, total)

@@ -42,8 +42,9 @@ MAX_INSTRUCTIONS_CHARS = 240
 # Pictures held small by MIN_PRINT_DPI sit a little above the middle of the free space, as on a printed page.
 _SPARE_ABOVE = 0.35
 
-ProgressCallback = Callable[[str, int, int], None]
-"""``progress(stage, done, total)``; stage is "puzzles" (made or loaded) or "pages" (drawn)."""
+ProgressCallback = Callable[[str, float, int], None]
+"""``progress(stage, done, total)``; stage is "puzzles" (made or loaded), "working" (``done`` a float: puzzles
+made plus the shares of those under way) or "pages" (laid out)."""
 
 
 # --- Options ---------------------------------------------------------------------------------

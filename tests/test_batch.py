@@ -188,3 +188,24 @@ def test_pack_limit_counts_versions():
         build_pack(["x.png"] * 16, versions=2)
     with pytest.raises(InvalidInputError, match="from 1 to 26"):
         build_pack(["x.png"], versions=0)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_pack_progress_moves_while_puzzles_are_made_never_backwards(folder, jobs):
+    calls = []
+    worksheet = build_pack(
+        [folder / "street.png", folder / "garden.png"],
+        jobs=jobs,
+        progress=lambda *call: calls.append(call),
+        seed=1,
+        **{k: v for k, v in GENERATE.items() if k != "kinds"},
+        segmenter="felzenszwalb",
+        inpainter="telea",
+    )
+    assert len(worksheet.puzzles) == 2
+    making = [done for stage, done, _ in calls if stage in ("puzzles", "working")]
+    assert making[0] == 0 and making[-1] == 2
+    assert making == sorted(making)  # the bar never goes back
+    # Before the first puzzle is ready, the bar has already moved (from inside the worker processes too).
+    first_ready = next(i for i, (stage, done, _) in enumerate(calls) if stage == "puzzles" and done == 1)
+    assert any(stage == "working" and 0 < done < 1 for stage, done, _ in calls[:first_ready])
