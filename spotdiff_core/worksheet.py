@@ -540,8 +540,9 @@ def build_pack(
 
     def step(index: int, fraction: float) -> None:
         if index not in made:
-            # Never backwards: a puzzle that starts a stage again (a retry) keeps the share it had reached.
-            under_way[index] = min(1.0, max(under_way.get(index, 0.0), fraction))
+            # Never backwards: a puzzle that starts a stage again (a retry) keeps the share it had reached; a
+            # puzzle just begun shows as a sliver, so the bar moves as soon as any work starts.
+            under_way[index] = min(1.0, max(under_way.get(index, 0.0), fraction, 0.02))
             progress("working", done + sum(under_way.values()), total)  # type: ignore[misc]
 
     running = iter_puzzles(
