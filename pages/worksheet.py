@@ -98,7 +98,7 @@ def uploaded_inputs() -> tuple[list, list[str], tuple] | None:
         for number, upload in enumerate(uploads, start=1):
             titles.append(
                 st.text_input(
-                    t("ws_file_title_label", name=upload.name),
+                    t("ws_file_title_label", name=plain(upload.name)),
                     value=title_from_name(upload.name),
                     placeholder=t("ws_title_placeholder"),
                     max_chars=120,

@@ -256,3 +256,53 @@ def test_no_byte_of_an_uploaded_photo_reaches_the_disk(tmp_path):
         f"\nfiles the server opened for writing while a {photo.stat().st_size / 2**20:.1f} MB photo was uploaded: {during}"
     )
     assert during == [], "the server wrote a file during the upload"
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_flood_of_worksheet_uploads_is_refused_as_it_arrives(tmp_path):
+    """The review's flood (40 files of 25 MiB into the Worksheet page), at 40 x 12 MiB: the session keeps
+    MAX_SESSION_UPLOAD_BYTES at most, and the page says how many files were refused.
+
+    Measured: the server's resident memory grows by about twice the bytes it keeps (30 x 10 MiB held: +600 MiB,
+    also without any refusal); the bound below is that, which the whole flood (480 MiB) would break."""
+    if CHROMIUM is None:
+        pytest.skip("needs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_server_sessions import served
+
+    size, count = 12 * 2**20, 40
+    files = []
+    for i in range(count):
+        path = tmp_path / f"photo{i:02}.png"
+        path.write_bytes(os.urandom(size))
+        files.append(path)
+    with served(tmp_path / "app") as (url, server), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(180_000)
+        page.goto(f"{url}/worksheet")
+        page.get_by_role("heading", name="Printable worksheet").wait_for()
+        baseline = server.memory_info().rss
+        peak = baseline
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(files)
+        refused_text = page.get_by_text("were refused")
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and not refused_text.count():
+            peak = max(peak, server.memory_info().rss)
+            time.sleep(0.5)
+        peak = max(peak, server.memory_info().rss)
+        message = refused_text.first.inner_text() if refused_text.count() else ""
+        time.sleep(3)  # the uploads in flight are done
+        held = (server.memory_info().rss - baseline) / 2**20
+        browser.close()
+    grew = (peak - baseline) / 2**20
+    print(
+        f"\n{count} x {size // 2**20} MiB into the Worksheet page: server RSS +{grew:.0f} MiB at the peak "
+        f"(uploads in flight), +{held:.0f} MiB held after; page: {message!r}"
+    )
+    assert re.search(r"\d+ uploaded file\(s\) were refused: one visit holds at most 33 files and 300 MB", message)
+    refused = int(message.split()[0])
+    assert refused >= count - limits.MAX_SESSION_UPLOAD_BYTES // size
+    assert held < 2 * limits.MAX_SESSION_UPLOAD_BYTES / 2**20 + 100  # the review saw +635 to 820 MB held
