@@ -226,8 +226,11 @@ def make(
     bar = st.progress(0.0, text=first)
     started = time.perf_counter()
 
+    highest = {"puzzles": 0.0, "pages": 0.0}  # the bar never goes back (a finished count may trail the shares)
+
     def progress(stage: str, done: float, total: int) -> None:
-        fraction = done / total
+        key = "pages" if stage == "pages" else "puzzles"
+        fraction = highest[key] = max(highest[key], done / total)
         if stage == "working":  # a puzzle under way got further: the bar moves, the count is of finished ones
             stage, done = "puzzles", int(done)
         # One click may not hold the server for long: the pack stops between two puzzles past the limit.
