@@ -8,7 +8,7 @@ import secrets
 import streamlit as st
 
 from spotdiff_app import state, uploads
-from spotdiff_app.board import board, encoded_pictures, kept_bundle
+from spotdiff_app.board import board, encoded_pictures, kept_bundle, pictures_id
 from spotdiff_app.drawing import board_pictures
 from spotdiff_app.game import HINT_LIMITS, MISTAKE_PENALTY_S, Game, GameMode, Outcome, record_best
 from spotdiff_app.i18n import t, t_or
@@ -176,8 +176,8 @@ def next_puzzle() -> bool:
 def play_tap(game: Game) -> None:
     """Play the tap the board reported; each is counted once however often a rerun delivers it."""
     value = st.session_state.get(board_key(game))
-    if not isinstance(value, dict):
-        return  # nothing tapped yet (or not a value the board sends)
+    if not isinstance(value, dict) or value.get("need_pictures"):
+        return  # nothing tapped yet, or the board asks for the pictures again (show_board sends them)
     if "restore" in value:
         # The browser kept this puzzle's game over a reload: carry on with it (once).
         if st.session_state.get(RESTORED_KEY) != (game.number, value.get("unix_time")):
@@ -343,7 +343,11 @@ def restore_kept_bundle() -> None:
 
 def show_board(game: Game) -> None:
     marks = (game.number, tuple(game.found), game.revealed, game.hint)
-    pictures = encoded_pictures(marks, lambda: board_pictures(game))
+    shown = pictures_id(marks)
+    value = st.session_state.get(board_key(game))
+    # The board said (with its last tap) which pictures it shows: the same ones are not sent again.
+    has_them = isinstance(value, dict) and value.get("have") == shown and not value.get("need_pictures")
+    pictures = None if has_them else encoded_pictures(marks, lambda: board_pictures(game))
     # The first untouched game of a puzzle in this session may take over a game the browser kept (a reload).
     offered = st.session_state.setdefault(RESTORE_OFFERED_KEY, set())
     restorable = game.is_untouched and game.key not in offered
@@ -355,6 +359,7 @@ def show_board(game: Game) -> None:
         restorable=restorable,
         banner=banner_text(game),
         pictures=pictures,
+        pictures_id=shown,
         size=(game.puzzle.width, game.puzzle.height),
         labels=(t("picture_a"), t("picture_b")),
         flash=current_flash(game),

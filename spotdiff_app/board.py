@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -47,9 +48,15 @@ def encoded_pictures(marks: tuple, draw: Callable[[], tuple[np.ndarray, np.ndarr
     return encoded
 
 
+def pictures_id(marks: tuple) -> str:
+    """A short id of the pictures for a state of the marks (``marks``, as for :func:`encoded_pictures`)."""
+    return hashlib.sha1(repr(marks).encode(), usedforsecurity=False).hexdigest()[:12]
+
+
 def board(
     *,
-    pictures: list[str],
+    pictures: list[str] | None,
+    pictures_id: str,
     size: tuple[int, int],
     labels: tuple[str, str],
     flash: Mapping[str, object] | None,
@@ -64,7 +71,9 @@ def board(
     """Show the board; returns the last tap, ``{x, y, width, height, side, pointer, viewport_width, unix_time}``
     in displayed pixels of the picture tapped, or None.
 
-    ``size`` is the pictures' (width, height) in working pixels; ``flash`` the answer to the last tap
+    ``pictures`` may be None when the board already shows the pictures ``pictures_id`` (its last tap said
+    so, as ``have``): a tap then costs a few hundred bytes instead of both pictures again; a board that lost
+    them asks with ``{need_pictures: true}``. ``size`` is the pictures' (width, height) in working pixels; ``flash`` the answer to the last tap
     (``{id, x, y, outcome}``, working pixels), drawn where the tap landed; ``over`` stops taps.
 
     ``progress`` (plain JSON) is kept in the browser's own storage under ``progress_key`` while the game runs
@@ -76,6 +85,7 @@ def board(
     width, height = size
     return _component(
         pictures=pictures,
+        pictures_id=pictures_id,
         width=width,
         height=height,
         labels=list(labels),

@@ -262,3 +262,36 @@ def test_a_value_the_board_never_sends_changes_nothing(playing, value):
     at.run()
     assert not at.exception and not at.error
     assert game.is_untouched and "Found 0 / 5 · Mistakes 0" in status(at)
+
+
+def board_args(at) -> dict:
+    import json
+
+    return json.loads(at.get("component_instance")[0].proto.json_args)
+
+
+def test_a_board_that_shows_the_pictures_already_is_not_sent_them_again(playing):
+    at, puzzle = playing
+    first = board_args(at)
+    assert first["pictures"] and first["pictures_id"]
+    game = at.session_state["game"]
+    miss = {"x": 1.0, "y": 1.0, "width": puzzle.width, "height": puzzle.height, "unix_time": 1}
+    x, y = background_point(puzzle)
+    miss.update(x=x, y=y)
+    # A miss from a board that says it shows these pictures: a small answer, no pictures.
+    at.session_state[f"play_board_{game.number}"] = {**miss, "have": first["pictures_id"]}
+    at.run()
+    args = board_args(at)
+    assert game.mistakes == 1 and args["pictures"] is None and args["pictures_id"] == first["pictures_id"]
+    assert len(at.get("component_instance")[0].proto.json_args) < 2000
+    # A hit changes the pictures (a circle on both): sent, with their new id.
+    hit = {**miss, "unix_time": 2, "have": first["pictures_id"]}
+    hit.update(x=puzzle.difference(1).center[0], y=puzzle.difference(1).center[1])
+    at.session_state[f"play_board_{game.number}"] = hit
+    at.run()
+    args = board_args(at)
+    assert game.found == [1] and args["pictures"] and args["pictures_id"] != first["pictures_id"]
+    # A board that lost its pictures (remounted) asks for them and gets them, with nothing played.
+    at.session_state[f"play_board_{game.number}"] = {"need_pictures": True, "have": None, "unix_time": 3}
+    at.run()
+    assert board_args(at)["pictures"] and game.found == [1] and game.mistakes == 1
