@@ -283,29 +283,17 @@ def _clean_title(title: str | None, limit: int = MAX_TITLE_CHARS) -> str:
     return " ".join(text.split())[:limit]
 
 
-class _Composer:
-    """Lays out every page of one document as drawing operations, measuring text with fpdf2."""
+class _Typesetter:
+    """Words on the page: the fonts, measuring and fitting text with fpdf2, and placing it as operations."""
 
-    def __init__(
-        self,
-        puzzles: Sequence[Puzzle],
-        titles: Sequence[str],
-        options: WorksheetOptions,
-        fonts: dict[str, FontSet],
-        versions: Sequence[str] | None = None,
-    ):
+    def __init__(self, options: WorksheetOptions, fonts: dict[str, FontSet]):
         from fpdf import FPDF
 
-        self.puzzles = puzzles
-        self.titles = titles
-        self.versions = tuple(versions) if versions is not None else ("",) * len(puzzles)
         self.options = options
         self.lang = options.lang
         self.fonts = fonts
         self.palette = _GRAY if options.grayscale else _COLOUR
-        self.page_w, self.page_h = options.page_size_mm
-        self.margin = PAGE_MARGIN_MM
-        self.content_w = self.page_w - 2 * self.margin
+        # The document the PDF writer fills later; here it measures text in the fonts it will be drawn with.
         self.pdf = FPDF(orientation="L" if options.orientation == "landscape" else "P", unit="mm", format=options.paper)
         self.pdf.set_auto_page_break(False)
         self.pdf.set_margins(0, 0, 0)
@@ -315,10 +303,6 @@ class _Composer:
                 continue
             self.pdf.add_font(family, "", str(font_set.regular.path), collection_font_number=font_set.regular.index)
             self.pdf.add_font(family, "B", str(font_set.bold.path), collection_font_number=font_set.bold.index)
-        self.pages: list[list[_Op]] = []
-        self.page_kinds: list[str] = []
-        self.placements: list[ImagePlacement] = []
-        self._pictures: dict[tuple[int, str, tuple[int, int]], bytes] = {}
 
     # --- text ----------------------------------------------------------------------------------
     def t(self, key: str, **values: Any) -> str:
@@ -375,6 +359,51 @@ class _Composer:
             x -= w / 2
         ops.append(_Text(x, y, text, size, bold, color or self.palette.ink, family))
         return w
+
+    def wrap(self, text: str, size: float, max_width: float, max_lines: int = 2) -> list[str]:
+        """``text`` broken into lines no wider than ``max_width`` mm (at word breaks, or anywhere for CJK)."""
+        lines: list[str] = []
+        rest = text
+        while rest and len(lines) < max_lines:
+            if self.width(rest, size) <= max_width:
+                lines.append(rest)
+                rest = ""
+                break
+            cut = len(rest)
+            while cut > 1 and self.width(rest[:cut], size) > max_width:
+                cut -= 1
+            space = rest.rfind(" ", 0, cut + 1)
+            if space > 0:
+                cut = space
+            lines.append(rest[:cut].rstrip())
+            rest = rest[cut:].lstrip()
+        if rest and lines:
+            lines[-1] = self.fit(lines[-1] + " " + rest, size, max_width)
+        return lines
+
+
+class _Composer(_Typesetter):
+    """Lays out every page of one document as drawing operations: pictures, header, lines, the three kinds of page."""
+
+    def __init__(
+        self,
+        puzzles: Sequence[Puzzle],
+        titles: Sequence[str],
+        options: WorksheetOptions,
+        fonts: dict[str, FontSet],
+        versions: Sequence[str] | None = None,
+    ):
+        super().__init__(options, fonts)
+        self.puzzles = puzzles
+        self.titles = titles
+        self.versions = tuple(versions) if versions is not None else ("",) * len(puzzles)
+        self.page_w, self.page_h = options.page_size_mm
+        self.margin = PAGE_MARGIN_MM
+        self.content_w = self.page_w - 2 * self.margin
+        self.pages: list[list[_Op]] = []
+        self.page_kinds: list[str] = []
+        self.placements: list[ImagePlacement] = []
+        self._pictures: dict[tuple[int, str, tuple[int, int]], bytes] = {}
 
     # --- pictures ------------------------------------------------------------------------------
     def picture_pixels(self, index: int, role: str) -> np.ndarray:
@@ -454,27 +483,6 @@ class _Composer:
         w = self.text(ops, split, baseline, self.t("date"), size, color=self.palette.muted)
         ops.append(_Line(split + w + 2, baseline + 0.8, x1, baseline + 0.8, self.palette.rule, 0.3))
         return baseline + 2.5
-
-    def wrap(self, text: str, size: float, max_width: float, max_lines: int = 2) -> list[str]:
-        """``text`` broken into lines no wider than ``max_width`` mm (at word breaks, or anywhere for CJK)."""
-        lines: list[str] = []
-        rest = text
-        while rest and len(lines) < max_lines:
-            if self.width(rest, size) <= max_width:
-                lines.append(rest)
-                rest = ""
-                break
-            cut = len(rest)
-            while cut > 1 and self.width(rest[:cut], size) > max_width:
-                cut -= 1
-            space = rest.rfind(" ", 0, cut + 1)
-            if space > 0:
-                cut = space
-            lines.append(rest[:cut].rstrip())
-            rest = rest[cut:].lstrip()
-        if rest and lines:
-            lines[-1] = self.fit(lines[-1] + " " + rest, size, max_width)
-        return lines
 
     def footer(self, ops: list[_Op], page_number: int, total: int, extra: str = "") -> None:
         baseline = self.page_h - self.margin
