@@ -739,3 +739,11 @@ def test_answer_key_numbers_sit_clear_of_every_other_ring():
         assert answers.x_mm <= box.x and box.x + box.w <= answers.x_mm + answers.width_mm + 1e-6
     digits = [op.text for op in page if type(op).__name__ == "_Text" and op.color == (255, 255, 255)]
     assert sorted(digits) == sorted([str(d.id) for d in puzzle.differences] * 2)  # on the picture and in the legend
+
+
+def test_every_printed_word_exists_in_both_languages():
+    from spotdiff_core.worksheet import TEXTS
+
+    assert set(TEXTS["en"]) == set(TEXTS["ja"])
+    for key in ("version", "answers_for_version", "original_short", "modified_short"):
+        assert TEXTS["en"][key] and TEXTS["ja"][key] and TEXTS["en"][key] != TEXTS["ja"][key]
