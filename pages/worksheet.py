@@ -69,9 +69,17 @@ def current_puzzle_inputs() -> tuple[list, list[str] | None, tuple] | None:
             seed=puzzle.seed,
         )
     )
+    # Left empty, the title is the picture's cleaned-up file name (shown as the placeholder), else the heading.
+    name = str(state.puzzle_info().get("name") or "")
+    default = title_from_name(name) if name else ""
     title = st.text_input(
-        t("ws_title_label"), placeholder=t("ws_title_placeholder"), key="ws_title", persist_state=PERSIST
+        t("ws_title_label"),
+        placeholder=default or t("ws_title_placeholder"),
+        max_chars=120,
+        key="ws_title",
+        persist_state=PERSIST,
     )
+    title = title.strip() or default
     return [puzzle], [title], ("current", id(puzzle), title)
 
 

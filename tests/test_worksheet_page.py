@@ -275,3 +275,19 @@ def test_titles_class_line_instructions_and_class_versions_reach_the_pdf():
         assert (
             title in page and f"Version {label}" in page and "Class 3B" in page and "Circle them on picture B." in page
         )
+
+
+def test_the_current_puzzle_is_titled_by_its_file_name_unless_the_teacher_types_one():
+    house = real_puzzles()[0]
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["puzzle"] = house
+    at.session_state["puzzle_info"] = {"origin": "create", "name": "red_bus-2.jpg"}
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert at.text_input(key="ws_title").placeholder == "Red bus 2"
+    make_pdf(at)
+    assert at.session_state[RESULT_KEY]["puzzles"][0]["title"] == "Red bus 2"
+    at.text_input(key="ws_title").set_value("Our bus")
+    make_pdf(at)
+    assert at.session_state[RESULT_KEY]["puzzles"][0]["title"] == "Our bus"
