@@ -318,7 +318,8 @@ def bundle_to_keep(game: Game) -> tuple[str, bytes] | None:
     if info.get("origin") == "sample" or game.key in kept:
         return None
     kept.add(game.key)
-    data = info.get("bundle")
+    # The opened file's bytes go to the browser once and are then dropped here: the session keeps no upload.
+    data = state.pop_puzzle_info("bundle")
     if not isinstance(data, bytes):
         data = puzzle_to_zip_bytes(game.puzzle)
     return str(info.get("name") or "puzzle.zip"), data

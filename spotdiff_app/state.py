@@ -31,6 +31,12 @@ def puzzle_info() -> dict[str, Any]:
     return dict(st.session_state.get(PUZZLE_INFO_KEY) or {})
 
 
+def pop_puzzle_info(key: str) -> Any:
+    """Take ``key`` out of the current puzzle's info (e.g. the opened file's bytes, once the browser has them)."""
+    info = st.session_state.get(PUZZLE_INFO_KEY)
+    return info.pop(key, None) if isinstance(info, dict) else None
+
+
 def set_puzzle(puzzle: Puzzle, **info: Any) -> None:
     """Make ``puzzle`` the session's current puzzle (the Play page starts a new game with it)."""
     st.session_state[PUZZLE_KEY] = puzzle

@@ -211,6 +211,11 @@ def test_a_puzzle_file_the_browser_kept_opens_again_after_a_reload():
     at.file_uploader(key="play_bundle").set_value(("mine.zip", data, "application/zip")).run()
     assert "Found 0 / 5" in status(at)
     assert len(at.session_state["play_kept_in_browser"]) == 1
+    args = board_args(at)
+    assert base64.b64decode(args["keep_bundle"]["data"]) == data and args["keep_bundle"]["name"] == "mine.zip"
+    assert "bundle" not in at.session_state["puzzle_info"]  # sent to the browser, not kept in the session
+    at.run()
+    assert board_args(at)["keep_bundle"] is None  # once
     # A reload is a new session: the board is not there yet; the browser answers with the kept file.
     again = open_app(page="pages/play.py")
     assert "puzzle" not in again.session_state
