@@ -26,6 +26,7 @@ FEEDBACK_KEY = "play_feedback"  # (game number, text): the last tap's answer in 
 CELEBRATED_KEY = "play_celebrated"  # game number whose win was celebrated already
 BESTS_KEY = "play_bests"  # puzzle key -> best Result of this session
 RECORDED_KEY = "play_recorded"  # game number -> (best, is_new) once its result was recorded
+FORGET_KEY = "play_forget_token"  # set: the browser drops what it keeps and keeps no more this session
 KEPT_KEY = "play_kept_in_browser"  # puzzle keys whose file the browser was given to keep
 RESTORED_KEY = "play_restored"  # (game number, id) of the kept game taken over, so it is taken once
 RESTORE_OFFERED_KEY = "play_restore_offered"  # puzzle keys whose first game was offered the kept one
@@ -291,6 +292,15 @@ def game_buttons(game: Game) -> None:
         )
         st.toggle(t("lightness_label"), help=t("lightness_help"), key=LIGHTNESS_KEY, persist_state="session")
         st.caption(t("options_next_game"))
+        st.button(
+            t("forget_button"),
+            icon=":material/delete:",
+            help=t("forget_help"),
+            key="play_forget",
+            on_click=lambda: st.session_state.update({FORGET_KEY: secrets.token_hex(4)}),
+        )
+        if st.session_state.get(FORGET_KEY):
+            st.caption(t("forget_done"))
         st.button(t("new_game_button"), icon=":material/restart_alt:", on_click=new_game, key="play_new")
 
 
@@ -353,8 +363,10 @@ def show_board(game: Game) -> None:
     offered = st.session_state.setdefault(RESTORE_OFFERED_KEY, set())
     restorable = game.is_untouched and game.key not in offered
     offered.add(game.key)
+    forget = st.session_state.get(FORGET_KEY)
     board(
-        keep_bundle=bundle_to_keep(game),
+        keep_bundle=None if forget else bundle_to_keep(game),
+        forget=forget,
         progress_key=game.key,
         progress=game.progress(),
         restorable=restorable,

@@ -67,6 +67,7 @@ def board(
     restorable: bool = False,
     banner: str | None = None,
     keep_bundle: tuple[str, bytes] | None = None,
+    forget: str | None = None,
 ) -> dict | None:
     """Show the board; returns the last tap, ``{x, y, width, height, side, pointer, viewport_width, unix_time}``
     in displayed pixels of the picture tapped, or None.
@@ -81,6 +82,8 @@ def board(
     game of this puzzle, the board returns ``{restore: progress, unix_time}`` instead of a tap. ``banner`` is
     a line shown over the pictures (the end of a game), until tapped. ``keep_bundle`` (file name, puzzle .zip
     bytes) is kept in the browser's IndexedDB, for :func:`kept_bundle` after a reload; send it once per puzzle.
+    ``forget`` (a new token each time) makes the browser drop every puzzle file and game it keeps, and keep
+    no more while it is given.
     """
     width, height = size
     return _component(
@@ -99,6 +102,7 @@ def board(
         keep_bundle=None
         if keep_bundle is None
         else {"name": keep_bundle[0], "data": base64.b64encode(keep_bundle[1]).decode("ascii")},
+        forget=forget,
         key=key,
         default=None,
     )

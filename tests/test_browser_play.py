@@ -189,6 +189,15 @@ def test_phone_board_fits_forgives_a_near_tap_and_answers_fast(browser, server, 
     page.reload()
     page.get_by_text("をもう一度開きました").wait_for()
     page.get_by_text("見つけた 0 / 4").wait_for()
+
+    # On a shared computer: forget it in this browser, and a reload has no puzzle.
+    page.get_by_role("button", name="ゲーム").click()
+    page.get_by_role("button", name="このブラウザーから消す").click()
+    board_frame(page).locator("body[data-forgotten]").wait_for()
+    page.reload()
+    page.get_by_text("まだパズルがありません").wait_for()
+    page.wait_for_timeout(1500)  # time enough for a kept file to come back, if one were kept
+    assert page.get_by_text("見つけた").count() == 0
     context.close()
 
 

@@ -300,3 +300,16 @@ def test_a_board_that_shows_the_pictures_already_is_not_sent_them_again(playing)
     at.session_state[f"play_board_{game.number}"] = {"need_pictures": True, "have": None, "unix_time": 3}
     at.run()
     assert board_args(at)["pictures"] and game.found == [1] and game.mistakes == 1
+
+
+def test_forget_in_this_browser_tells_the_board_to_drop_what_it_keeps():
+    from spotdiff_core import puzzle_to_zip_bytes
+
+    data = puzzle_to_zip_bytes(generate(open_app()))
+    at = open_app(page="pages/play.py")
+    at.file_uploader(key="play_bundle").set_value(("mine.zip", data, "application/zip")).run()
+    assert board_args(at)["keep_bundle"] is not None and board_args(at)["forget"] is None
+    at.button(key="play_forget").click().run()
+    args = board_args(at)
+    assert args["forget"] and args["keep_bundle"] is None
+    assert EN["forget_done"] in feedback(at)
