@@ -16,7 +16,9 @@ from . import limits
 from .clone import clone_fill
 from .color import lab_to_rgb, rgb_to_lab
 from .inpainters.base import Inpainter
+from .membrane import MAX_SMOOTH_TEXTURE, membrane_fill, surround_texture
 from .naturalness import (
+    edge_strength,
     CONTINUE_DEPTH,
     HARD_LIMITS,
     LIMITS,
@@ -89,6 +91,16 @@ MIN_SOURCE_SHARE = 0.4  # a fill needs this share of its ring free of other thin
 RESERVED_PENALTY = 50.0  # duplicate placement: covering an object that could become another difference
 PLACEMENT_TRIES = 80
 MAX_EXTRA_HALO = 8  # px a hole may reach past its halo to take a thing's outline stroke or shadow with it
+PAINT_DELTA_E = 5.0  # dE between two parts of a drawing's ring that are the same paint
+PAINT_STEP = 1.5  # dE per px: within one paint (a gradient) colours change no faster
+MIN_PAINT_SHARE = 0.5
+CRUMB_SHARE = 0.1  # bits beside a removed thing up to this share of its area are painted over with it
+CLIP_MARGIN = 6  # px around a cut-out where pieces of its neighbours are looked for
+CLIP_DELTA_E = 15.0  # dE from the surround's median that makes a pixel part of some thing
+KIN_DELTA_E = 12.0  # a duplicated thing needs another thing this close in mean colour ...
+KIN_AREA_RATIO = 2.5  # ... within this factor in size ...
+KIN_ASPECT_RATIO = 1.6  # ... and of a like shape (box aspect within this factor, extent within KIN_EXTENT)
+KIN_EXTENT = 0.2  # a membrane fill needs this share of its source to be that one paint
 CUT_OFFSETS = tuple(range(EDGE_REACH + 1, EDGE_REACH + 9))  # px out from a cut-out where its surround is judged
 
 
@@ -112,6 +124,8 @@ class EditContext:
     reserved: np.ndarray | None = None  # (H, W) bool, objects still waiting to be changed: copies avoid them
     fills: dict = field(default_factory=dict)  # hole and source -> filled pixels, for this picture's edits
     drawn: bool = True  # the picture is a drawing (flat colour), not a photo
+    things: np.ndarray | None = None  # (N, 8) float32: the segments' colour, size, place, shape (things_table)
+    eyes: np.ndarray | None = None  # (N, 2) float32: centres of drawn eyes (protect.drawn_eyes)
 
 
 @dataclass(frozen=True, eq=False)
@@ -253,6 +267,15 @@ def _remove_object(
     source = _fill_source(ctx, hole, width, textured=cut is None)
     if source is None:
         return None
+    # Flat paint or a gradient in a drawing is painted over (PatchMatch left ghosts and smears there), with
+    # any crumb of the thing left beside the hole (a speck of a lily pad floating in the pond).
+    paint = _smooth_paint(ctx, source) if ctx.drawn and cut is not None else None
+    if paint is not None:
+        crumbs = _crumbs(ctx, hole, paint, width, area)
+        if crumbs is not None and not (crumbs & ctx.blocked).any():
+            hole = hole | crumbs
+            paint = paint & ~hole
+            source = source & ~hole
     seed = int(ctx.rng.integers(0, 2**31 - 1))
     # Remove, resize and flip of one thing fill the same hole from the same surround: filled once. The
     # surround it copies from excludes every change made so far, so the fill is still valid later.
@@ -265,9 +288,87 @@ def _remove_object(
         if cut is None:  # texture: a piece of it from beside the hole keeps its grain (PatchMatch smears it)
             lab = ctx.lab_smooth if ctx.lab_smooth is not None else ctx.lab
             cloned = clone_fill(ctx.image, lab, hole, ctx.blocked | hole)
+        elif paint is not None:
+            # continued from a few px out: the surround next to a thing carries its glow or anti-aliasing
+            cloned = membrane_fill(ctx.image, hole & ~_surround_kept(ctx, hole, mask), paint & ~_grow(hole, 3))
         image = cloned if cloned is not None else ctx.inpainter.inpaint(ctx.image, hole, seed=seed, source=source)
         ctx.fills[key] = image[hole]
     return _Removal(image, hole, width, None if cut is None else round(cut, 4))
+
+
+def _surround_kept(ctx: EditContext, hole: np.ndarray, thing: np.ndarray) -> np.ndarray:
+    """Pixels of a hole's halo (past the thing and its anti-aliased edge) that are already the colour of the
+    surround next to them: they stay. A cloud the removed sun was behind keeps its edge rather than losing
+    a bite to the sky that is painted over the sun."""
+    win = window_around(hole, 2)
+    local = hole[win]
+    halo = local & ~_grow(thing[win], 2)
+    if not halo.any():
+        return np.zeros_like(hole)
+    _, nearest = cv2.distanceTransformWithLabels(
+        local.astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
+    )
+    lab = ctx.lab[win]
+    outside = ~local
+    colours = np.zeros((int(nearest.max()) + 1, 3), np.float32)
+    colours[nearest[outside]] = lab[outside]
+    kept = np.zeros_like(hole)
+    kept[win] = halo & (np.linalg.norm(lab - colours[nearest], axis=-1) <= PAINT_DELTA_E)
+    return kept
+
+
+def _smooth_paint(ctx: EditContext, source: np.ndarray) -> np.ndarray | None:
+    """The part of a fill's source that is one flat or smoothly shaded paint, or None when it has grain.
+
+    The paint is the largest part of the source with no edge inside (at most PAINT_STEP dE per px: a sky
+    gradient is one paint, a cloud beside it is not), with any other such part of about its colour: a pale
+    cloud beside a pale sky would otherwise be continued over the hole as a grey hump.
+    """
+    win = window_around(source, 2)
+    lab = ctx.lab[win]
+    local = source[win]
+    smooth = (local & (edge_strength(lab) <= PAINT_STEP)).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(smooth, connectivity=8)
+    if count <= 1:
+        return None
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    means = np.array([lab[labels == k].mean(axis=0) if k else np.zeros(3) for k in range(count)])
+    alike = np.nonzero(np.linalg.norm(means - means[largest], axis=1) <= PAINT_DELTA_E)[0]
+    paint = np.isin(labels, alike[alike > 0])
+    inner = cv2.erode(paint.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    if paint.sum() < MIN_PAINT_SHARE * local.sum() or surround_texture(lab[..., 0], inner) > MAX_SMOOTH_TEXTURE:
+        return None
+    out = np.zeros_like(source)
+    out[win] = paint
+    return out
+
+
+def _crumbs(ctx: EditContext, hole: np.ndarray, paint: np.ndarray, width: int, area: int) -> np.ndarray | None:
+    """Small bits unlike the surround's paint lying wholly within ``width`` px of a hole, grown by 1 px.
+
+    Painted over with the hole: left alone they float where the thing was. Anything larger than a
+    crumb (CRUMB_SHARE of the thing) or reaching further is another thing and stays.
+    """
+    win = window_around(hole, 2 * width + 2)
+    local_hole = hole[win]
+    colours = ctx.lab[win]
+    paint_colour = np.median(ctx.lab[paint], axis=0)
+    unlike = np.linalg.norm(colours - paint_colour, axis=1 if colours.ndim == 2 else 2) > 2 * PAINT_DELTA_E
+    near = _grow(local_hole, width)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((unlike & ~local_hole).astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return None
+    touching = np.unique(labels[_grow(local_hole, 3) & ~local_hole & unlike])
+    outside = np.unique(labels[~near])
+    keep = [
+        k for k in touching
+        if k and k not in outside and stats[k, cv2.CC_STAT_AREA] <= CRUMB_SHARE * area
+    ]
+    if not keep:
+        return None
+    crumbs = np.zeros_like(hole)
+    crumbs[win] = _grow(np.isin(labels, keep), 1)
+    return crumbs & ~hole
 
 
 def _fill_naturalness(ctx: EditContext, image: np.ndarray, filled: np.ndarray, width: int) -> dict[str, float]:
@@ -416,8 +517,8 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
     if not ctx.relaxed and (not (uniform or shaded) or cues.closed < 0.7):
         return None
     mask = cand.full_mask(ctx.image.shape[:2])
-    if (mask & ctx.blocked).any():
-        return None
+    if (mask & ctx.blocked).any() or _holds_eye(cand, ctx):
+        return None  # a face, or a creature whose face would be painted with it
     inside = ctx.lab[mask]
     if not ctx.relaxed and not uniform and not _one_hue(inside):
         return None  # lit and shaded but of several colours (a print, a label, a patterned cloth)
@@ -427,6 +528,8 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
     paint = np.median(inside, axis=0)  # its main colour: the mean is pulled by a bit of outline or a highlight
     if not ctx.relaxed and (_is_part_of_large_surface(colour, cand, ctx) or _colour_nearby(ctx, mask, paint)):
         return None
+    if not ctx.relaxed and has_kin(cand, ctx):
+        return None  # one of a set of alike things (apples on a tree, windows) painted otherwise is an odd one out
     mean_a, mean_b = float(inside[:, 1].mean()), float(inside[:, 2].mean())
     chroma = float(np.hypot(mean_a, mean_b))
     lightness = float(inside[:, 0].mean())
@@ -462,9 +565,47 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
             d_l = (-1.0 if lightness > 55 else 1.0) * min(25.0, 0.6 * target)  # pure white/black cannot take colour
     if ctx.print_safe:
         d_l = (-1.0 if lightness > 55 else 1.0) * max(abs(d_l), limits.MIN_PRINT_SAFE_DELTA_L + 6)
+    # Only the thing's own paint changes: a sun painted on a picture's sky keeps its yellow (review: a cyan sun).
+    mask = _own_paint(ctx.lab, mask, paint)
     return _shift_colour(ctx, mask, np.array([d_l, new_a - mean_a, new_b - mean_b], np.float32), turn=theta)
 
 
+def _holds_eye(cand: Candidate, ctx: EditContext) -> bool:
+    """Whether a drawn eye lies within the thing's outline (its convex hull): the thing is a creature."""
+    if ctx.eyes is None or not len(ctx.eyes):
+        return False
+    x, y, w, h = cand.segment.bbox
+    inside = (ctx.eyes[:, 0] >= x) & (ctx.eyes[:, 0] < x + w) & (ctx.eyes[:, 1] >= y) & (ctx.eyes[:, 1] < y + h)
+    if not inside.any():
+        return False
+    hull = cv2.convexHull(cv2.findNonZero(cand.segment.local_mask.astype(np.uint8)))
+    return any(
+        cv2.pointPolygonTest(hull, (float(ex - x), float(ey - y)), False) >= 0 for ex, ey in ctx.eyes[inside]
+    )
+
+
+def _own_paint(lab: np.ndarray, mask: np.ndarray, paint: np.ndarray) -> np.ndarray:
+    """The pixels of ``mask`` painted in the thing's ``paint`` (Lab), shaded or not; not things on it.
+
+    A coloured paint: pixels of about its hue, and greyish ones (outline, highlight: a hue turn leaves
+    them as they are). A neutral paint: pixels within OWN_PAINT_DELTA_E of it.
+    """
+    win = window_around(mask, 1)
+    local, colours = mask[win], lab[win]
+    chroma = np.hypot(colours[..., 1], colours[..., 2])
+    if float(np.hypot(paint[1], paint[2])) >= 12.0:
+        hue = np.arctan2(colours[..., 2], colours[..., 1])
+        turn = np.abs(np.angle(np.exp(1j * (hue - np.arctan2(paint[2], paint[1])))))
+        own = (turn <= np.deg2rad(OWN_PAINT_HUE)) | (chroma < 10.0)
+    else:
+        own = np.linalg.norm(colours - paint, axis=-1) <= OWN_PAINT_DELTA_E
+    out = np.zeros_like(mask)
+    out[win] = local & own
+    return out
+
+
+OWN_PAINT_HUE = 45.0  # degrees of hue from a thing's paint that are still its paint (shading, not a sun on it)
+OWN_PAINT_DELTA_E = 20.0  # dE from a neutral thing's paint that is still its paint
 FRINGE_PX = 2  # px past a thing's outline where its anti-aliased edge still carries some of its colour
 
 
@@ -513,6 +654,80 @@ def _surround_match(ctx: EditContext, ring_local: np.ndarray, sx: int, sy: int, 
     return float(np.linalg.norm(src - dst, axis=1).mean())
 
 
+def things_table(segments, lab_smooth: np.ndarray) -> np.ndarray:
+    """(N, 8) float32: each segment's mean Lab colour (blurred picture), area (px), centre (x, y), the
+    aspect of its box (w / h) and its extent (area / box area).
+
+    Only segments of a size a candidate's kin could have (KIN_AREA_RATIO of the smallest and largest
+    candidate sizes) are listed: the specks and backgrounds a segmenter also returns cannot be kin.
+    """
+    H, W = lab_smooth.shape[:2]
+    smallest = limits.MIN_REGION_FRACTION * H * W / KIN_AREA_RATIO
+    largest = MAX_DUPLICATE_FRACTION * H * W * KIN_AREA_RATIO * 4
+    rows = []
+    for seg in segments:
+        x, y, w, h = seg.bbox
+        area = seg.area
+        if not smallest <= area <= largest:
+            continue
+        local = seg.local_mask.astype(np.uint8)
+        colour = cv2.mean(lab_smooth[y : y + h, x : x + w], mask=local)[:3]
+        moments = cv2.moments(local, binaryImage=True)
+        cx, cy = moments["m10"] / moments["m00"], moments["m01"] / moments["m00"]
+        rows.append((*colour, area, x + cx, y + cy, w / h, area / (w * h)))
+    return np.asarray(rows, np.float32).reshape(-1, 8)
+
+
+def has_kin(cand: Candidate, ctx: EditContext) -> bool:
+    """Whether the picture holds another thing like this one (colour, size and shape) elsewhere.
+
+    One more flower in a meadow, apple on a tree or window in a row is natural; a second sun, moon or
+    door is found in the changed picture alone (blind review G: "two suns"). And one of a set of alike
+    things painted another colour is an odd one out, found alone too.
+    """
+    if ctx.things is None or not len(ctx.things):
+        return False  # nothing known about the picture's other things
+    x, y, w, h = cand.segment.bbox
+    local = cand.segment.local_mask
+    colour = ctx.lab_smooth[y : y + h, x : x + w][local].mean(axis=0)
+    ys, xs = np.nonzero(local)
+    centre = np.array([x + xs.mean(), y + ys.mean()])
+    area = float(local.sum())
+    t = ctx.things
+    like_colour = np.linalg.norm(t[:, :3] - colour, axis=1) <= KIN_DELTA_E
+    like_size = (t[:, 3] >= area / KIN_AREA_RATIO) & (t[:, 3] <= area * KIN_AREA_RATIO)
+    aspect = w / h
+    like_shape = (np.abs(np.log(t[:, 6] / aspect)) <= np.log(KIN_ASPECT_RATIO)) & (
+        np.abs(t[:, 7] - area / (w * h)) <= KIN_EXTENT
+    )
+    elsewhere = np.linalg.norm(t[:, 4:6] - centre, axis=1) >= max(w, h)
+    return bool((like_colour & like_size & like_shape & elsewhere).any())
+
+
+def _clips_others(ctx: EditContext, footprint: np.ndarray, left: int, top: int) -> bool:
+    """Whether a cut-out's footprint (h, w) bool, at (left, top) of the picture, cuts through something.
+
+    Things unlike the surround that the footprint holds only in part: a piece of a neighbour would be
+    pasted along with the thing, clipped by the cut-out's edge.
+    """
+    H, W = ctx.lab.shape[:2]
+    m = CLIP_MARGIN
+    h, w = footprint.shape
+    if top - m < 0 or left - m < 0 or top + h + m > H or left + w + m > W:
+        return False  # cut-outs reaching past the picture are refused where they are placed
+    lab = ctx.lab_smooth[top - m : top + h + m, left - m : left + w + m]
+    inside = np.pad(footprint, m)
+    ring = _grow(inside, m) & ~inside
+    background = np.median(lab[ring], axis=0)
+    unlike = (np.linalg.norm(lab - background, axis=-1) > CLIP_DELTA_E).astype(np.uint8)
+    count, labels = cv2.connectedComponents(unlike, connectivity=8)
+    if count <= 1:
+        return False
+    held = np.unique(labels[cv2.erode(inside.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)])
+    beyond = np.unique(labels[~_grow(inside, 1)])
+    return bool(np.intersect1d(held[held > 0], beyond).size)
+
+
 def duplicate(cand: Candidate, ctx: EditContext) -> EditResult | None:
     """Copy a whole, detached thing to another spot of the same surface, in the same band of the scene."""
     if cand.area_fraction > MAX_DUPLICATE_FRACTION:
@@ -520,6 +735,8 @@ def duplicate(cand: Candidate, ctx: EditContext) -> EditResult | None:
     # Detached in both tiers: a copy of a piece of something larger floats where it lands (a torn fragment).
     if not is_detached(cand) or (not ctx.relaxed and cand.cues.compactness < 0.2):
         return None
+    if not ctx.relaxed and ctx.things is not None and not has_kin(cand, ctx):
+        return None  # a copy of a one-off thing (a second sun) is found without comparing
     limit = HARD_LIMITS if ctx.relaxed else LIMITS
     H, W = ctx.image.shape[:2]
     cut = attached(cand.full_mask((H, W)), ctx.edges_near, offsets=CUT_OFFSETS)
@@ -532,6 +749,8 @@ def duplicate(cand: Candidate, ctx: EditContext) -> EditResult | None:
     if ow + 2 * ring_w + 8 >= W or oh + 2 * ring_w + 8 >= H:
         return None
     footprint_local = alpha > 1.0 / 255.0
+    if not ctx.relaxed and _clips_others(ctx, footprint_local, x - pad, y - pad):
+        return None  # the cut-out would carry a clipped piece of a neighbour (half a flower) along
     # The surround pattern: a ring around the footprint, inside a box padded by ring_w.
     padded_fp = np.pad(footprint_local, ring_w)
     ring_local = ring_of(padded_fp, ring_w)

@@ -61,7 +61,7 @@ HARD_LIMITS = {
 }
 
 
-def _edge_strength(lab: np.ndarray) -> np.ndarray:
+def edge_strength(lab: np.ndarray) -> np.ndarray:
     """(h, w) float32: the strongest Sobel gradient of L, a and b, in Lab units per pixel (colour edges count)."""
     strength = None
     for channel in range(3):
@@ -92,7 +92,7 @@ def seam(original_lab: np.ndarray, modified_lab: np.ndarray, mask: np.ndarray) -
     band = outline(mask, 1)
     if not band.any():
         return 0.0
-    before, after = _edge_strength(original_lab), _edge_strength(modified_lab)
+    before, after = edge_strength(original_lab), edge_strength(modified_lab)
     new_edge = band & (after > SEAM_EDGE) & (after > 2.0 * before)
     # An outline point is on a seam when a new edge crosses the band within 1 px of it.
     near_new = cv2.dilate(new_edge.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)

@@ -169,3 +169,51 @@ def eye_pair_mask(segments, lab: np.ndarray) -> np.ndarray:
             continue  # two round things far apart (wheels, bollards, lamps), not the eyes of one face
         cv2.ellipse(mask, centre, axes, 0, 0, 360, 1, -1)
     return mask.astype(bool)
+
+
+EYE_WHITE_L = 75.0  # the white of a drawn eye: this light ...
+EYE_WHITE_CHROMA = 20.0  # ... and this grey
+PUPIL_L = 40.0  # a pupil is this dark (an iris may be coloured: it is dark or it is left out)
+PUPIL_SHARE = (0.06, 0.75)  # share of the eye's hull that is pupil
+EYE_AREA = (0.00002, 0.003)  # share of the picture one drawn eye covers
+
+
+def drawn_eyes(lab: np.ndarray) -> np.ndarray:
+    """(N, 2) float32: centres (x, y) of what look like drawn eyes: a round white holding a round dark pupil.
+
+    Too loose to protect an area by (a gap of sky between dark leaves, a clock's face pass too), so it is
+    used where a false find costs little: a thing enclosing one is a creature, and painting a creature
+    whole paints its face (blind review G: a red devil turned magenta). Meant for drawings only.
+
+    Parameters
+    ----------
+    lab : (H, W, 3) float32 ndarray
+    """
+    H, W = lab.shape[:2]
+    chroma = np.hypot(lab[..., 1], lab[..., 2])
+    white = ((lab[..., 0] >= EYE_WHITE_L) & (chroma <= EYE_WHITE_CHROMA)).astype(np.uint8)
+    dark = lab[..., 0] <= PUPIL_L
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(white, connectivity=8)
+    eyes = []
+    for i in range(1, count):
+        x, y, w, h, area = stats[i]
+        if not EYE_AREA[0] * H * W <= area <= EYE_AREA[1] * H * W or not 0.4 <= w / h <= 2.5:
+            continue
+        local = (labels[y : y + h, x : x + w] == i).astype(np.uint8)
+        points = cv2.findNonZero(local)
+        hull = np.zeros_like(local)
+        cv2.fillConvexPoly(hull, cv2.convexHull(points), 1)
+        hull_area = int(hull.sum())
+        if hull_area < 0.55 * np.pi / 4 * w * h:
+            continue  # not round: a white stripe, a letter, a tooth row
+        inner = hull.astype(bool) & ~local.astype(bool) & dark[y : y + h, x : x + w]
+        parts, _, part_stats, _ = cv2.connectedComponentsWithStats(inner.astype(np.uint8), connectivity=8)
+        if parts < 2:
+            continue
+        _, _, pw, ph, pupil_area = part_stats[1 + int(np.argmax(part_stats[1:, cv2.CC_STAT_AREA]))]
+        if not PUPIL_SHARE[0] <= pupil_area / hull_area <= PUPIL_SHARE[1]:
+            continue
+        if pupil_area < 0.55 * np.pi / 4 * pw * ph or not 0.4 <= pw / ph <= 2.5:
+            continue  # a dark cross or bar (a window's frame, a clock's hands), not a round pupil
+        eyes.append((x + w / 2, y + h / 2))
+    return np.asarray(eyes, np.float32).reshape(-1, 2)

@@ -113,7 +113,7 @@ def test_every_guarantee_holds_with_the_telea_inpainter(drawing):
 # --- guarantee 1: exactly N, or a clear error ------------------------------------------------------
 
 
-@pytest.mark.parametrize("n", [1, 2, 4, 7])  # the 512 px street holds 7 natural differences with this seed
+@pytest.mark.parametrize("n", [1, 2, 4, 5])  # the 512 px street holds 5 natural differences with this seed
 def test_exactly_the_requested_number(n):
     puzzle = generate_puzzle(picture("street"), n_differences=n, seed=21, max_side=WORKING_SIDE)
     assert len(puzzle) == n

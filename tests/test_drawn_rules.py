@@ -1,0 +1,216 @@
+"""Rules for drawings that blind review G asked for: painted-over removals (no smear, no ghost, no crumb),
+copies only of things the picture has more of, no odd one out, only a thing's own paint recoloured,
+no creature painted whole, no cut-out carrying a clipped neighbour."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from spotdiff_core import ImageUnsuitableError, generate_puzzle
+from spotdiff_core.color import rgb_to_lab
+from spotdiff_core.edits import _clips_others, _grow
+from spotdiff_core.membrane import membrane_fill
+from spotdiff_core.protect import drawn_eyes
+from tests.helpers import guarantee_violations, object_pixels
+from tests.test_cut_rules import candidate_of, context
+from tests.test_guarantees import scene
+
+GRASS = (90, 160, 90)
+SKY = (150, 200, 240)
+RED = (220, 40, 40)
+BLUE = (40, 60, 220)
+YELLOW = (250, 220, 60)
+CLOUD = (170, 175, 170)
+
+
+def _sky_gradient(size=(384, 512)) -> np.ndarray:
+    """A vertical gradient from a deep to a pale blue: what a fill must continue exactly."""
+    h, w = size
+    t = np.linspace(0.0, 1.0, h, dtype=np.float32)[:, None, None]
+    top, bottom = np.array([90, 150, 230], np.float32), np.array([200, 225, 245], np.float32)
+    return np.broadcast_to(np.rint(top + t * (bottom - top)), (h, w, 3)).astype(np.uint8).copy()
+
+
+# --- membrane fill ---------------------------------------------------------------------------------
+
+
+def test_membrane_fill_continues_a_gradient_and_changes_only_the_hole():
+    background = _sky_gradient()
+    image = background.copy()
+    cv2.circle(image, (256, 190), 40, YELLOW, -1, cv2.LINE_AA)
+    hole = np.zeros(image.shape[:2], bool)
+    cv2.circle(hole.view(np.uint8), (256, 190), 45, 1, -1)
+    hole = hole.view(bool)
+    ring = np.zeros_like(hole)
+    cv2.circle(ring.view(np.uint8), (256, 190), 60, 1, -1)
+    source = ring.view(bool) & ~hole
+    filled = membrane_fill(image, hole, source)
+    assert np.array_equal(filled[~hole], image[~hole])
+    error = np.abs(filled[hole].astype(int) - background[hole].astype(int))
+    assert error.max() <= 3, f"the fill strays {error.max()} levels from the gradient it continues"
+
+
+def test_membrane_fill_uses_only_its_source():
+    image = np.zeros((120, 120, 3), np.uint8)
+    image[:] = SKY
+    image[60:, :] = CLOUD  # another thing beside the hole: not to be continued
+    hole = np.zeros((120, 120), bool)
+    hole[40:60, 40:80] = True
+    source = np.zeros_like(hole)
+    source[30:60, 30:90] = True
+    source &= ~hole
+    filled = membrane_fill(image, hole, source)
+    assert np.abs(filled[hole].astype(int) - np.array(SKY)).max() <= 1
+
+
+# --- removal in a drawing: painted over ------------------------------------------------------------
+
+
+def _sun_behind_cloud() -> np.ndarray:
+    """A sun half behind a soft-edged cloud on a sky gradient, as in the review set's spring drawing."""
+    image = _sky_gradient()
+    cv2.circle(image, (256, 170), 42, YELLOW, -1, cv2.LINE_AA)
+    cloud = np.zeros(image.shape[:2], np.float32)
+    cv2.ellipse(cloud, (256, 235), (150, 45), 0, 0, 360, 1.0, -1, cv2.LINE_AA)
+    alpha = cv2.GaussianBlur(cloud, (0, 0), 4.0)[..., None]
+    image = np.rint(image * (1 - alpha) + np.array(CLOUD, np.float32) * alpha).astype(np.uint8)
+    cv2.circle(image, (90, 300), 30, RED, -1, cv2.LINE_AA)
+    return image
+
+
+def test_removing_a_sun_behind_a_cloud_paints_sky_not_cloud():
+    from spotdiff_core.generator import get_pipeline
+
+    image = _sun_behind_cloud()
+    puzzle = get_pipeline().generate(image, n_differences=1, seed=0, at=[(256, 150, "remove")])
+    assert guarantee_violations(puzzle, n_differences=1) == []
+    (d,) = puzzle.differences
+    sun = object_pixels(image, YELLOW, max_delta_e=2.0)
+    assert d.kind == "remove" and (d.mask & sun).sum() > 0.9 * sun.sum()
+    sky = _sky_gradient()
+    where = sun & ~_grow(object_pixels(image, CLOUD, max_delta_e=30.0), 12)  # clear of the cloud's soft edge
+    error = np.linalg.norm(rgb_to_lab(puzzle.modified)[where] - rgb_to_lab(sky)[where], axis=1)
+    assert np.percentile(error, 95) < 3.0, "the sun's place is not the sky it was painted on"
+    cloud_before = object_pixels(image, CLOUD, max_delta_e=8.0)[d.mask].sum()
+    assert object_pixels(puzzle.modified, CLOUD, max_delta_e=8.0)[d.mask].sum() <= 1.05 * cloud_before, (
+        "the fill grew the cloud"
+    )
+
+
+@pytest.mark.parametrize(("radius", "taken"), [(2, True), (9, False)], ids=["speck", "another thing"])
+def test_a_crumb_beside_a_removed_thing_goes_with_it(radius, taken):
+    from spotdiff_core.edits import _crumbs
+    from spotdiff_core.naturalness import ring_of
+
+    image = scene([(256, 190, 40, RED)], background=GRASS)
+    cv2.circle(image, (256 + 47 + radius, 190), radius, RED, -1)  # just past the hole: left alone, it floats
+    ctx = context(image)
+    hole = _grow(object_pixels(image, RED, max_delta_e=2.0) & (np.hypot(*np.mgrid[:384, :512][::-1] - np.array([256, 190])[:, None, None]) < 45), 4)
+    source = ring_of(hole, 12) & ~hole
+    crumbs = _crumbs(ctx, hole, source, 12, int(np.pi * 40**2))
+    speck = np.zeros(hole.shape, bool)
+    cv2.circle(speck.view(np.uint8), (256 + 47 + radius, 190), radius, 1, -1)
+    if taken:
+        assert crumbs is not None and crumbs[speck.view(bool)].all()
+        filled = membrane_fill(image, hole | crumbs, source & ~crumbs)
+        assert object_pixels(filled, RED, max_delta_e=30.0).sum() == 0
+    else:
+        assert crumbs is None or not crumbs[speck.view(bool)].any()
+
+
+# --- duplicate and recolour judged by the picture's other things --------------------------------------
+
+
+def test_a_one_off_thing_is_not_duplicated():
+    image = scene([(130, 190, 30, RED), (380, 190, 30, BLUE)], background=GRASS)
+    with pytest.raises(ImageUnsuitableError, match="No difference fits"):
+        generate_puzzle(image, n_differences=1, kinds=["duplicate"], seed=0)
+    weak = generate_puzzle(image, n_differences=1, kinds=["duplicate"], seed=0, fill_weak=True)
+    assert weak.differences[0].naturalness.get("rules") == 1  # only by waiving the rules, and flagged
+
+
+def test_one_of_a_set_of_alike_things_is_duplicated_naturally():
+    image = scene([(100, 120, 22, RED), (250, 120, 22, RED), (400, 120, 22, RED)], background=GRASS)
+    puzzle = generate_puzzle(image, n_differences=1, kinds=["duplicate"], seed=0)
+    assert guarantee_violations(puzzle, n_differences=1) == []
+    assert "rules" not in puzzle.differences[0].naturalness
+    before = cv2.connectedComponents(object_pixels(image, RED).astype(np.uint8))[0] - 1
+    after = cv2.connectedComponents(object_pixels(puzzle.modified, RED).astype(np.uint8))[0] - 1
+    assert after == before + 1
+
+
+def test_one_of_a_set_of_alike_things_is_not_painted_another_colour():
+    image = scene([(100, 190, 30, RED), (250, 190, 30, RED), (400, 190, 30, RED)], background=GRASS)
+    with pytest.raises(ImageUnsuitableError, match="No difference fits"):
+        generate_puzzle(image, n_differences=1, kinds=["recolor"], seed=0)
+    single = scene([(100, 190, 30, RED), (400, 190, 30, BLUE)], background=GRASS)
+    assert len(generate_puzzle(single, n_differences=2, kinds=["recolor"], seed=0).differences) == 2
+
+
+def test_a_recolour_changes_the_things_own_paint_not_what_is_painted_on_it():
+    from spotdiff_core.edits import recolor
+
+    image = np.empty((240, 320, 3), np.uint8)
+    image[:] = (245, 235, 200)
+    cv2.rectangle(image, (100, 60), (220, 180), BLUE, -1)
+    cv2.circle(image, (190, 90), 12, YELLOW, -1, cv2.LINE_AA)  # a sun painted in a picture's sky
+    sky = np.zeros((240, 320), bool)
+    sky[60:181, 100:221] = True  # the segment holds the sun: it lies inside the sky's outline
+    result = recolor(candidate_of(image, sky), context(image))
+    assert result is not None
+    sun = object_pixels(image, YELLOW, max_delta_e=2.0)
+    blue = object_pixels(image, BLUE, max_delta_e=2.0)
+    assert sun.sum() > 300
+    assert result.mask[blue].mean() > 0.95
+    assert np.array_equal(result.image[sun], image[sun]), "the sun on the blue was recoloured with it"
+
+
+# --- creatures: found by a drawn eye, never painted whole -----------------------------------------------
+
+
+def _eye(image: np.ndarray, cx: int, cy: int, r: int = 9) -> None:
+    cv2.circle(image, (cx, cy), r, (250, 250, 250), -1, cv2.LINE_AA)
+    cv2.circle(image, (cx + 2, cy), r // 2, (10, 10, 10), -1, cv2.LINE_AA)
+
+
+def test_drawn_eyes_are_found_and_a_window_cross_is_not():
+    lab_image = np.empty((300, 400, 3), np.uint8)
+    lab_image[:] = GRASS
+    _eye(lab_image, 100, 100)
+    cv2.rectangle(lab_image, (250, 80), (290, 120), (250, 250, 250), -1)  # a white window ...
+    cv2.line(lab_image, (270, 80), (270, 120), (10, 10, 10), 3)  # ... with a dark cross
+    cv2.line(lab_image, (250, 100), (290, 100), (10, 10, 10), 3)
+    eyes = drawn_eyes(rgb_to_lab(lab_image))
+    assert len(eyes) == 1
+    assert np.allclose(eyes[0], (100, 100), atol=3)
+
+
+def test_a_creature_with_an_eye_is_not_recoloured_whole():
+    image = scene([(180, 190, 60, RED), (400, 190, 40, BLUE)], background=GRASS)
+    _eye(image, 200, 175)  # the red blob has an eye: a creature
+    puzzle = generate_puzzle(image, n_differences=1, kinds=["recolor"], seed=0)
+    red = object_pixels(image, RED, max_delta_e=2.0)
+    assert not (puzzle.differences[0].mask & red).any(), "the creature was painted"
+    assert (puzzle.differences[0].mask & object_pixels(image, BLUE, max_delta_e=2.0)).sum() > 3000
+
+
+# --- cut-outs never carry a clipped neighbour --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("neighbour_x", "clipped"), [(131, True), (175, False)])
+def test_a_cut_out_that_holds_part_of_a_neighbour_is_found(neighbour_x, clipped):
+    from spotdiff_core.edits import EditContext
+
+    image = scene([(100, 100, 20, RED)], background=GRASS, size=(200, 240))
+    cv2.circle(image, (neighbour_x, 100), 8, BLUE, -1)
+    lab = rgb_to_lab(image)
+    footprint = np.zeros((60, 60), bool)
+    cv2.circle(footprint.view(np.uint8), (30, 30), 26, 1, -1)
+    ctx = EditContext(
+        image=image, lab=lab, gradient=np.zeros(image.shape[:2], np.float32), blocked=np.zeros(image.shape[:2], bool),
+        spacing=4, rng=np.random.default_rng(0), inpainter=None, strength=None, print_safe=False,
+        lab_smooth=cv2.GaussianBlur(lab, (0, 0), 1.0),
+    )
+    assert _clips_others(ctx, footprint.view(bool), 70, 70) is clipped
