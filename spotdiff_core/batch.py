@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import signal
 import sys
 import types
 from collections.abc import Callable, Iterator, Sequence
@@ -160,6 +161,8 @@ def _worker_make(job: PuzzleJob, index: int, segmenter: str, inpainter: str) -> 
 def _worker_init(steps=None) -> None:
     global _STEPS
     _STEPS = steps
+    # Ctrl-C is the parent's to handle (it stops the pool); a worker would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.setdefault("YOLO_OFFLINE", "1")
     os.environ.setdefault("YOLO_AUTOINSTALL", "false")
     try:  # one worker per core: OpenCV's own threads would only fight over the same cores
@@ -262,9 +265,16 @@ def iter_puzzles(
                 yield index, future.result()
         finished = True
     finally:
-        # Stopped early (an error, a time limit, Ctrl-C): drop the queued jobs and do not wait for the running
-        # ones; their workers exit when they finish.
-        pool.shutdown(wait=finished, cancel_futures=True)
+        if finished:
+            pool.shutdown(wait=True)
+        else:
+            # Stopped early (an error, a time limit, Ctrl-C): drop the queued jobs and stop the running ones at
+            # once rather than let them burn the cores for a result nobody will read.
+            workers_now = list(getattr(pool, "_processes", None) or {})  # the executor keeps them privately
+            processes = [pool._processes[pid] for pid in workers_now]  # type: ignore[attr-defined]
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
         if steps is not None:
             steps.cancel_join_thread()
             steps.close()
