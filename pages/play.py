@@ -237,7 +237,8 @@ def status_line(game: Game) -> None:
                 st.session_state["play_timeout_seen"] = game.number
                 st.rerun(scope="app")  # the countdown ran out: the whole board shows the end
             icon = ":material/schedule:" if game.time_limit is None else ":material/hourglass_bottom:"
-            st.markdown(f"**{status_text(game)}** · {icon} {clock_text(game)}", width="content")
+            with st.container(key="play_status_text", width="content"):
+                st.markdown(f"**{status_text(game)}** · {icon} {clock_text(game)}", width="content")
 
         ticking_status()
         with st.container(horizontal=True, vertical_alignment="center", gap="small", width="content"):
@@ -497,6 +498,17 @@ def compact_layout() -> None:
         [data-testid="stMainBlockContainer"] { padding-top: 4rem; padding-bottom: 2rem;
             padding-left: max(0.75rem, 2vw); padding-right: max(0.75rem, 2vw); }
         .st-key-play_status { row-gap: 0.25rem; justify-content: space-between; }
+        /* The clock digits keep their width, so the line does not shift as they tick. */
+        .st-key-play_status_text p { font-variant-numeric: tabular-nums; }
+        @media (max-width: 640px) {
+            /* A phone: room for two lines of status from the start, so a longer count (10 mistakes, a
+               star rating) wraps into it instead of pushing the pictures down; the buttons on one row. */
+            .st-key-play_status_text { min-height: 3.2em; }
+            .st-key-play_status button { padding-left: 0.55rem; padding-right: 0.55rem; }
+            /* No chevron on the phone's popover buttons: "Reveal all" is as wide as a popover during the
+               game as it is as a plain button after it, so the row never wraps differently. */
+            .st-key-play_status [data-testid="stPopoverButton"] div[aria-hidden="true"] { display: none; }
+        }
         </style>"""
     )
 
