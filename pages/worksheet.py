@@ -21,7 +21,7 @@ from spotdiff_app.widgets import (
     working_size_slider,
 )
 from spotdiff_core import limits
-from spotdiff_core.batch import MAX_VERSIONS
+from spotdiff_core.batch import MAX_VERSIONS, repeated_versions, version_label
 from spotdiff_core.errors import GenerationTimeoutError, SpotDiffError
 from spotdiff_core.worksheet import (
     ANSWER_PLACEMENTS,
@@ -287,6 +287,13 @@ def make(
         "min_dpi": worksheet.min_source_dpi,
         "grayscale": worksheet.options.grayscale,
         "weak_in_gray": worksheet.weak_in_gray(),
+        "versions_alike": [
+            (worksheet.titles[start] or t("ws_title_placeholder"), version_label(i), version_label(j))
+            for start in range(0, len(worksheet.puzzles), versions)
+            for i, j in repeated_versions(worksheet.puzzles[start : start + versions])
+        ]
+        if versions > 1
+        else [],
         "puzzles": [
             {"title": title, "differences": len(puzzle), "seed": puzzle.seed, "version": version}
             for title, puzzle, version in zip(worksheet.titles, worksheet.puzzles, worksheet.versions, strict=True)
@@ -308,6 +315,8 @@ def show_result(result: dict, signature: tuple) -> None:
     if result["grayscale"]:
         for number, ids in result["weak_in_gray"]:
             st.warning(t("ws_weak_in_gray", number=number, ids=", ".join(map(str, ids))), icon=":material/print:")
+    for title, first, second in result.get("versions_alike", []):
+        st.warning(t("ws_versions_alike", title=plain(title), first=first, second=second), icon="🔁")
     st.download_button(
         t("ws_download"),
         data=result["pdf"],

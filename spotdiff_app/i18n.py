@@ -210,6 +210,8 @@ EN: dict[str, str] = {
     "ws_versions_label": "Class versions",
     "ws_versions_help": "Make several versions (A, B, C …) of each puzzle, each with its own differences and answer "
     "key, so that students sitting side by side get different sheets. Same number of differences and difficulty.",
+    "ws_versions_alike": "{title}: versions {first} and {second} have the same differences, because the picture "
+    "holds no others. Ask for fewer differences, or turn on **Fill up with weaker changes**.",
     "ws_class_label": "Class or group (optional)",
     "ws_class_placeholder": "Class 3B · Science",
     "ws_instructions_label": "Your instructions (optional)",
@@ -453,6 +455,8 @@ JA: dict[str, str] = {
     "ws_versions_label": "パターンの数",
     "ws_versions_help": "1 つのパズルから、まちがいの場所がちがうパターン（A、B、C …）をつくります。答えもパターンごとに"
     "つきます。となりの席の子とちがうプリントになります。まちがいの数とむずかしさは同じです。",
+    "ws_versions_alike": "{title}: パターン {first} と {second} は同じまちがいになりました（この画像にはほかに"
+    "まちがいをつくれる所がありません）。まちがいの数を減らすか、「目立つ加工でも数をそろえる」をオンにしてください。",
     "ws_class_label": "クラス・グループ（なくてもよい）",
     "ws_class_placeholder": "3年2組 りか",
     "ws_instructions_label": "先生からのことば（なくてもよい）",

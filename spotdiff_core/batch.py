@@ -58,6 +58,16 @@ def version_label(index: int) -> str:
     return VERSION_LETTERS[index]
 
 
+def repeated_versions(puzzles: Sequence[Puzzle]) -> list[tuple[int, int]]:
+    """Pairs (i, j), i < j, of versions of one picture that came out with the same differences.
+
+    Different seeds choose different differences only when the picture holds more than asked for; a picture
+    that holds exactly that many gives every version the same ones (same places, same kinds of change).
+    """
+    signatures = [tuple(sorted((d.bbox, d.kind) for d in p.differences)) for p in puzzles]
+    return [(i, j) for i in range(len(puzzles)) for j in range(i + 1, len(puzzles)) if signatures[i] == signatures[j]]
+
+
 def check_versions(versions: Any) -> int:
     """``versions`` as a whole number from 1 to ``MAX_VERSIONS``, or InvalidInputError naming the bad value."""
     if isinstance(versions, bool) or not isinstance(versions, (int, np.integer)) or not 1 <= versions <= MAX_VERSIONS:

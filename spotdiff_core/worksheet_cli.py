@@ -11,7 +11,15 @@ import time
 from pathlib import Path
 
 from . import limits
-from .batch import MAX_VERSIONS, PuzzleJob, check_jobs, make_puzzles, pictures_in, version_label
+from .batch import (
+    MAX_VERSIONS,
+    PuzzleJob,
+    check_jobs,
+    make_puzzles,
+    pictures_in,
+    repeated_versions,
+    version_label,
+)
 from .cli_options import CliError, _int_in, add_puzzle_options, puzzle_settings
 from .worksheet import ANSWER_PLACEMENTS, LANGUAGES, ORIENTATIONS, PAPER_SIZES_MM, WorksheetOptions, build_pack
 
@@ -193,12 +201,29 @@ def run_worksheet(args: argparse.Namespace) -> int:
         for warning in puzzle.warnings:  # weak differences, when filling up
             print(f"warning: puzzle {number}: {warning}", file=sys.stderr)
     _warn_gray(worksheet)
+    _warn_repeated(args.inputs, list(worksheet.puzzles), args.versions)
     n = len(worksheet.puzzles)
     print(
         f"Wrote {worksheet.page_count} pages ({n} puzzle{'s' if n > 1 else ''}, {_describe(options)}, "
         f"pictures at {worksheet.min_source_dpi:.0f} dpi or more) to {args.pdf} in {time.perf_counter() - started:.1f} s"
     )
     return 0
+
+
+def _warn_repeated(names: list, puzzles: list, versions: int) -> None:
+    """Say when versions of one picture came out alike: the picture holds only the differences asked for."""
+    if versions < 2:
+        return
+    for position, name in enumerate(names):
+        group = puzzles[position * versions : (position + 1) * versions]
+        if any(p is None for p in group):
+            continue
+        for i, j in repeated_versions(group):
+            print(
+                f"warning: {name}: versions {version_label(i)} and {version_label(j)} have the same differences "
+                "(the picture holds no others); ask for fewer differences or allow weaker changes (--fill-weak)",
+                file=sys.stderr,
+            )
 
 
 def _warn_gray(worksheet) -> None:
@@ -307,6 +332,7 @@ def run_batch(args: argparse.Namespace) -> int:
 
     results = make_puzzles(jobs, workers=workers, segmenter=args.segmenter, inpainter=args.inpainter, on_done=done)
     failed = [(job, r) for job, r in zip(jobs, results, strict=True) if isinstance(r, BaseException)]
+    _warn_repeated([p.name for p in pictures], [None if isinstance(r, BaseException) else r for r in results], versions)
     made = [(i, r) for i, r in enumerate(results) if not isinstance(r, BaseException)]
     if args.pack is not None and made:
         worksheet = build_worksheet(

@@ -210,3 +210,19 @@ def test_pack_progress_moves_while_puzzles_are_made_never_backwards(folder, jobs
     # Before the first puzzle is ready, the bar has already moved (from inside the worker processes too).
     first_ready = next(i for i, (stage, done, _) in enumerate(calls) if stage == "puzzles" and done == 1)
     assert any(stage == "working" and 0 < done < 1 for stage, done, _ in calls[:first_ready])
+
+
+def test_versions_that_came_out_alike_are_found_and_warned_about(folder, tmp_path, monkeypatch, capsys):
+    from spotdiff_core.batch import repeated_versions
+    from spotdiff_core.cli import main
+    from tests.test_worksheet import synthetic_puzzle
+
+    same, other = synthetic_puzzle(320, 240, seed=1), synthetic_puzzle(320, 240, n=2, seed=2)
+    assert repeated_versions([same, same, other]) == [(0, 1)]
+    assert repeated_versions([same, other]) == []
+    # A picture that holds only the differences asked for gives every version the same ones: the batch says so.
+    monkeypatch.setattr("spotdiff_core.worksheet_cli.make_puzzles", lambda jobs, **kwargs: [same for _ in jobs])
+    code = main(["batch", str(folder / "park.jpg"), "--out", str(tmp_path / "out"), "--versions", "2"])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert "warning: park.jpg: versions A and B have the same differences" in err

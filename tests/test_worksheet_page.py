@@ -291,3 +291,25 @@ def test_the_current_puzzle_is_titled_by_its_file_name_unless_the_teacher_types_
     at.text_input(key="ws_title").set_value("Our bus")
     make_pdf(at)
     assert at.session_state[RESULT_KEY]["puzzles"][0]["title"] == "Our bus"
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_versions_that_came_out_alike_are_warned_about(monkeypatch, lang):
+    house = real_puzzles()[0]
+
+    def same_puzzle_again(jobs, **kwargs):  # a picture that holds only these differences
+        for index, _ in enumerate(jobs):
+            yield index, house
+
+    monkeypatch.setattr("spotdiff_core.batch.iter_puzzles", same_puzzle_again)
+    at = open_page(house)
+    if lang == "ja":
+        at.selectbox(key="language_choice").set_value("ja")
+        at.run()
+    at.slider(key="ws_versions").set_value(2)
+    at.run()
+    make_pdf(at)
+    assert not at.error, texts(at.error)
+    warnings = texts(at.warning)
+    expected = "versions A and B have the same differences" if lang == "en" else "パターン A と B は同じまちがい"
+    assert any(expected in w for w in warnings), warnings
