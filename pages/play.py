@@ -15,7 +15,7 @@ from spotdiff_app.i18n import t, t_or
 from spotdiff_app.messages import format_duration, plain, show_error, show_unexpected
 from spotdiff_app.navigation import run_through_entry_script
 from spotdiff_app.pictures import from_sample
-from spotdiff_app.settings import WORKING_SIZES
+from spotdiff_app.settings import MAX_SEED, WORKING_SIZES
 from spotdiff_app.share import ShareLink, link_of, read_link
 from spotdiff_core import limits, load_puzzle, puzzle_to_zip_bytes
 from spotdiff_core.errors import SpotDiffError
@@ -70,7 +70,7 @@ def new_game() -> None:
 def mode_changed() -> None:
     """A mode chosen before the first tap starts the game again in that mode; later it waits for the next game."""
     game = state.current_game(mode=chosen_mode())
-    if game is not None and not game.found and not game.mistakes and not game.hints_used and not game.is_over:
+    if game is not None and game.is_untouched:
         new_game()
 
 
@@ -159,13 +159,15 @@ def next_puzzle() -> bool:
     with st.spinner(t("next_puzzle_making")):
         for step in range(1, NEXT_SEED_TRIES + 1):
             try:
-                new = state.cached_pipeline().generate(puzzle.original, seed=seed + step, **kwargs)
+                new_seed = (seed + step) % (MAX_SEED + 1)
+                new = state.cached_pipeline().generate(puzzle.original, seed=new_seed, **kwargs)
             except SpotDiffError as error:
                 if step == NEXT_SEED_TRIES:
                     show_error(error)
                     return False
                 continue
             break
+    info.pop("bundle", None)  # the old puzzle's file: the browser is given the new one
     state.set_puzzle(new, **info)
     new_game()
     return True

@@ -313,3 +313,20 @@ def test_forget_in_this_browser_tells_the_board_to_drop_what_it_keeps():
     args = board_args(at)
     assert args["forget"] and args["keep_bundle"] is None
     assert EN["forget_done"] in feedback(at)
+
+
+def test_next_puzzle_from_an_opened_file_gives_the_browser_the_new_puzzle_to_keep():
+    import base64
+
+    from spotdiff_core import load_puzzle, puzzle_to_zip_bytes
+
+    data = puzzle_to_zip_bytes(generate(open_app()))
+    at = open_app(page="pages/play.py")
+    at.file_uploader(key="play_bundle").set_value(("mine.zip", data, "application/zip")).run()
+    at.button(key="play_reveal").click().run()
+    at.button(key="play_next").click().run()
+    assert not at.exception and not at.error
+    new = at.session_state["puzzle"]
+    kept = board_args(at)["keep_bundle"]
+    assert kept["name"] == "mine.zip"
+    assert np.array_equal(load_puzzle(base64.b64decode(kept["data"])).labels, new.labels)
