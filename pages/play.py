@@ -261,7 +261,7 @@ def game_buttons(game: Game) -> None:
     if game.is_over:  # a plain button: an open question must not linger over the answers
         st.button(t("reveal_button"), icon=":material/visibility:", disabled=True, key="play_reveal_done")
     else:
-        with st.popover(t("reveal_button"), icon=":material/visibility:"):
+        with st.popover(t("reveal_button"), icon=":material/visibility:", help=t("reveal_help")):
             st.markdown(t("reveal_confirm"))
             st.button(t("reveal_confirm_button"), type="primary", on_click=game.reveal_all, key="play_reveal")
     with st.popover(t("options_button"), icon=":material/tune:"):
@@ -304,7 +304,13 @@ def game_buttons(game: Game) -> None:
         )
         if st.session_state.get(FORGET_KEY):
             st.caption(t("forget_done"))
-        st.button(t("new_game_button"), icon=":material/restart_alt:", on_click=new_game, key="play_new")
+        st.button(
+            t("new_game_button"),
+            icon=":material/restart_alt:",
+            help=t("new_game_help"),
+            on_click=new_game,
+            key="play_new",
+        )
 
 
 def current_flash(game: Game) -> dict | None:
