@@ -145,6 +145,19 @@ def test_phone_board_fits_forgives_a_near_tap_and_answers_fast(browser, server, 
     print(f"\nphone geometry: status {status.bounding_box()}, picture A {a}, picture B {b}")
     save(page, "play-phone.png")
 
+    # The address bar hiding or showing (the window 64 px shorter) does not resize the pictures under the
+    # finger; a much shorter window (a phone turned, a keyboard) makes them fit again.
+    page.set_viewport_size({"width": 390, "height": 780})
+    page.wait_for_timeout(1200)
+    assert pictures(page) == [a, b]
+    page.set_viewport_size({"width": 390, "height": 600})
+    page.wait_for_timeout(1200)
+    shorter = pictures(page)
+    assert inside(shorter[1], {"width": 390, "height": 600}), shorter
+    page.set_viewport_size(viewport)
+    page.wait_for_timeout(1200)
+    assert pictures(page) == [a, b]
+
     # A tap 10 CSS px above the thin bar's top edge (on picture B) counts for it.
     x0, y0, w, _ = THIN
     scale = b["width"] / puzzle.width
