@@ -33,8 +33,10 @@ def spool_limit_bytes() -> int:
 
 def keep_uploads_in_memory() -> None:
     """Make the server's multipart parser keep every accepted upload in memory (never a temporary file)."""
-    from starlette.formparsers import MultiPartParser
-
+    try:
+        from starlette.formparsers import MultiPartParser
+    except ImportError:  # a Streamlit without Starlette parses uploads its own way
+        return
     limit = spool_limit_bytes()
     if MultiPartParser.spool_max_size < limit:
         MultiPartParser.spool_max_size = limit
@@ -87,9 +89,12 @@ def partition_cross_site_xsrf_cookie() -> None:
     (Chromium 156 here, Safari by default) drop a plain SameSite=None cookie, and every upload fails with 403.
     A partitioned cookie is kept for the app inside that one top-level site only, which is all XSRF needs.
     """
-    from streamlit.web.server.starlette import starlette_routes
+    try:
+        from streamlit.web.server.starlette import starlette_routes
 
-    original = starlette_routes._set_unquoted_cookie
+        original = starlette_routes._set_unquoted_cookie
+    except (ImportError, AttributeError):  # another Streamlit: its cookie stays as it is
+        return
     if getattr(original, "_spotdiff_partitioned", False):
         return
 
