@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from .naturalness import disk
+from .naturalness import disk, fill_holes
 from .segmenters.base import Segment
 
 OUTLINE_STEP = 3  # px: the outline is judged by colours this far inside and outside it
@@ -202,6 +202,16 @@ def picture_edges(lab: np.ndarray) -> np.ndarray:
 
 SNAP_REACH = 3  # px: how far an outline may move to meet the picture's own colour boundary
 SNAP_SAMPLES = 96  # colours kept per side for the nearest-colour test
+
+
+def nearest_distance(colours: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """(N,) float32: the distance from each of ``colours`` (N, 3) to the nearest of ``reference`` (M, 3)."""
+    distance, _ = cv2.batchDistance(
+        np.ascontiguousarray(colours, np.float32), np.ascontiguousarray(reference, np.float32), cv2.CV_32F, K=1
+    )
+    return distance.ravel()
+
+
 SNAP_MAX_CHANGE = 0.3  # a snap that changes the area by more than this share is not trusted
 
 
@@ -252,8 +262,7 @@ def snap_to_colours(segment: Segment, lab_smooth: np.ndarray) -> Segment:
         return colours[::step][:SNAP_SAMPLES]
 
     def nearest(colours: np.ndarray, reference: np.ndarray) -> np.ndarray:
-        d2 = (colours**2).sum(1)[:, None] - 2 * colours @ reference.T + (reference**2).sum(1)[None, :]
-        return np.sqrt(np.maximum(d2.min(axis=1), 0.0))
+        return nearest_distance(colours, reference)
 
     pixels = crop[band]
     inside_side = nearest(pixels, samples(core)) <= nearest(pixels, samples(outside))
@@ -266,7 +275,7 @@ def snap_to_colours(segment: Segment, lab_smooth: np.ndarray) -> Segment:
     if count > 1:
         sizes = np.bincount(labels.ravel())[1:]
         snapped = labels == 1 + int(np.argmax(sizes))
-    snapped = ndimage.binary_fill_holes(snapped)
+    snapped = fill_holes(snapped)
     area, new_area = segment.area, int(snapped.sum())
     if abs(new_area - area) > SNAP_MAX_CHANGE * area:
         return segment

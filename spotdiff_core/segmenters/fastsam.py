@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 
 import cv2
 import numpy as np
-from scipy import ndimage
 
 from ..backends import Availability
 from ..errors import BackendUnavailableError, InvalidInputError
@@ -25,6 +24,7 @@ from ..models import (
     missing_packages,
     pick_device,
 )
+from ..naturalness import fill_holes
 from .base import Segment, Segmenter
 
 # Inference defaults, stated once. imgsz 640: a FastSAM-s pass takes about 0.5 s on one core of the
@@ -298,7 +298,7 @@ def _fill_holes(mask: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     """The (h, w) bool mask with enclosed holes filled, working inside its ``box`` (y0, y1, x0, x1) only."""
     y0, y1, x0, x1 = box
     out = mask.copy()
-    out[y0:y1, x0:x1] = ndimage.binary_fill_holes(mask[y0:y1, x0:x1])
+    out[y0:y1, x0:x1] = fill_holes(mask[y0:y1, x0:x1])
     return out
 
 

@@ -11,6 +11,7 @@ from scipy import ndimage
 from skimage.segmentation import felzenszwalb
 
 from ..color import rgb_to_lab
+from ..naturalness import fill_holes
 from .base import Segment, Segmenter
 
 SEGMENT_SIDE = 448  # segmentation runs on a copy this size on its long side
@@ -72,7 +73,7 @@ class FelzenszwalbSegmenter(Segmenter):
                 continue  # touches the border: rarely a whole object
             if not lo <= int(local.sum()) <= hi:
                 continue
-            filled = ndimage.binary_fill_holes(local)
+            filled = fill_holes(local)
             if filled.sum() <= 1.5 * local.sum():  # fill small holes (eyes in a face), not a ring's inside
                 local = filled
             segments.append(_upscale(local, x, y, 1.0 / factor, (h, w)))
