@@ -9,8 +9,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from spotdiff_core.labels import LabelCircle, place_labels
-from spotdiff_core.puzzle import Difference, Puzzle, marker_circle
+from spotdiff_core.puzzle import Puzzle, draw_numbered_markers, marker_circle
 
 from .game import Game
 
@@ -104,50 +103,6 @@ def answer_key(puzzle: Puzzle) -> np.ndarray:
     marks = [(d, REVEALED_COLOR, d.id) for d in puzzle.differences]
     draw_numbered_markers(canvas, marks, thickness=line_thickness(puzzle.shape))
     return canvas
-
-
-LABEL_FONT = cv2.FONT_HERSHEY_DUPLEX
-
-
-def label_boxes(
-    shape: tuple[int, int], circles: list[tuple[tuple[int, int], int]], texts: list[str], *, thickness: int
-) -> list[tuple[int, int, int, int]]:
-    """Where each circle's number goes on a picture of this (H, W): (x, y, w, h) boxes in pixels from
-    :func:`spotdiff_core.labels.place_labels`, so no number lies on another circle or another number."""
-    scale = max(0.5, min(shape) / 700)
-    pad = max(2, thickness)
-    sizes = []
-    for text in texts:
-        (tw, th), _ = cv2.getTextSize(text, LABEL_FONT, scale, max(1, thickness - 1))
-        sizes.append((tw + 2 * pad, th + 2 * pad))
-    # The white halo under each circle is 2 px wider than the circle's own stroke.
-    label_circles = [LabelCircle(cx, cy, r, thickness + 2) for (cx, cy), r in circles]
-    boxes = place_labels(label_circles, sizes, bounds=(0, 0, shape[1], shape[0]), gap=1.0)
-    return [(math.floor(b.x), math.floor(b.y), w, h) for b, (w, h) in zip(boxes, sizes, strict=True)]
-
-
-def draw_numbered_markers(
-    canvas: np.ndarray, marks: list[tuple[Difference, tuple[int, int, int], int]], *, thickness: int
-) -> None:
-    """Circle each difference and number it on ``canvas`` (H, W, 3) uint8, in place.
-
-    ``marks`` holds (difference, colour, number). Every circle is drawn first, then every number in a filled
-    box placed by :func:`label_boxes`, so a later circle never covers an earlier number.
-    """
-    circles = [marker_circle(d, shape=canvas.shape[:2]) for d, _, _ in marks]
-    for ((cx, cy), radius), (_, color, _) in zip(circles, marks, strict=True):
-        cv2.circle(canvas, (cx, cy), radius, (255, 255, 255), thickness + 2, cv2.LINE_AA)
-        cv2.circle(canvas, (cx, cy), radius, color, thickness, cv2.LINE_AA)
-    texts = [str(number) for _, _, number in marks]
-    boxes = label_boxes(canvas.shape[:2], circles, texts, thickness=thickness)
-    scale = max(0.5, min(canvas.shape[:2]) / 700)
-    pad = max(2, thickness)
-    for (x, y, w, h), (_, color, _), text in zip(boxes, marks, texts, strict=True):
-        cv2.rectangle(canvas, (x, y), (x + w - 1, y + h - 1), color, -1)
-        baseline_y = y + h - pad
-        cv2.putText(
-            canvas, text, (x + pad, baseline_y), LABEL_FONT, scale, (255, 255, 255), max(1, thickness - 1), cv2.LINE_AA
-        )
 
 
 def png_bytes(image: np.ndarray) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -12,6 +13,7 @@ import numpy as np
 from scipy import ndimage
 
 from .errors import InvalidInputError
+from .labels import LabelCircle, place_labels
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -273,10 +275,8 @@ class Puzzle:
         """
         canvas = np.array(self.modified if image is None else image, dtype=np.uint8, copy=True)
         thickness = thickness or max(2, round(min(self.shape) / 250))
-        for d in self.differences:
-            if ids is not None and d.id not in ids:
-                continue
-            draw_marker(canvas, d, color=color, thickness=thickness, number=d.id if numbers else None)
+        marks = [(d, color, d.id) for d in self.differences if ids is None or d.id in ids]
+        draw_numbered_markers(canvas, marks, thickness=thickness, numbers=numbers)
         return canvas
 
 
@@ -288,27 +288,52 @@ def marker_circle(d: Difference, *, shape: tuple[int, int]) -> tuple[tuple[int, 
     return (round(cx), round(cy)), radius
 
 
-def draw_marker(
-    canvas: np.ndarray,
-    d: Difference,
-    *,
-    color: tuple[int, int, int],
-    thickness: int,
-    number: int | None,
-) -> None:
-    """Draw a numbered circle around difference ``d`` on ``canvas`` (H, W, 3) uint8, in place."""
-    (cx, cy), radius = marker_circle(d, shape=canvas.shape[:2])
-    cv2.circle(canvas, (cx, cy), radius, (255, 255, 255), thickness + 2, cv2.LINE_AA)
-    cv2.circle(canvas, (cx, cy), radius, color, thickness, cv2.LINE_AA)
-    if number is None:
-        return
-    scale = max(0.5, min(canvas.shape[:2]) / 700)
-    text = str(number)
-    (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_DUPLEX, scale, max(1, thickness - 1))
-    tx = int(np.clip(cx + radius * 0.7, 2, canvas.shape[1] - tw - 2))
-    ty = int(np.clip(cy - radius * 0.7, th + 2, canvas.shape[0] - 2))
+LABEL_FONT = cv2.FONT_HERSHEY_DUPLEX
+
+
+def label_boxes(
+    shape: tuple[int, int], circles: list[tuple[tuple[int, int], int]], texts: list[str], *, thickness: int
+) -> list[tuple[int, int, int, int]]:
+    """Where each circle's number goes on a picture of this (H, W): (x, y, w, h) boxes in pixels from
+    :func:`spotdiff_core.labels.place_labels`, so no number lies on another circle or another number."""
+    scale = max(0.5, min(shape) / 700)
     pad = max(2, thickness)
-    cv2.rectangle(canvas, (tx - pad, ty - th - pad), (tx + tw + pad, ty + pad), color, -1)
-    cv2.putText(
-        canvas, text, (tx, ty), cv2.FONT_HERSHEY_DUPLEX, scale, (255, 255, 255), max(1, thickness - 1), cv2.LINE_AA
-    )
+    sizes = []
+    for text in texts:
+        (tw, th), _ = cv2.getTextSize(text, LABEL_FONT, scale, max(1, thickness - 1))
+        sizes.append((tw + 2 * pad, th + 2 * pad))
+    # The white halo under each circle is 2 px wider than the circle's own stroke.
+    label_circles = [LabelCircle(cx, cy, r, thickness + 2) for (cx, cy), r in circles]
+    boxes = place_labels(label_circles, sizes, bounds=(0, 0, shape[1], shape[0]), gap=1.0)
+    return [(math.floor(b.x), math.floor(b.y), w, h) for b, (w, h) in zip(boxes, sizes, strict=True)]
+
+
+def draw_numbered_markers(
+    canvas: np.ndarray,
+    marks: list[tuple[Difference, tuple[int, int, int], int]],
+    *,
+    thickness: int,
+    numbers: bool = True,
+) -> None:
+    """Circle each difference and number it on ``canvas`` (H, W, 3) uint8, in place.
+
+    ``marks`` holds (difference, colour, number). Every circle is drawn first, then every number in a filled
+    box placed by :func:`label_boxes`, so a later circle never covers an earlier number (the saved
+    labels.png, the app's answer key and the Play board's marks all draw this way).
+    """
+    circles = [marker_circle(d, shape=canvas.shape[:2]) for d, _, _ in marks]
+    for ((cx, cy), radius), (_, color, _) in zip(circles, marks, strict=True):
+        cv2.circle(canvas, (cx, cy), radius, (255, 255, 255), thickness + 2, cv2.LINE_AA)
+        cv2.circle(canvas, (cx, cy), radius, color, thickness, cv2.LINE_AA)
+    if not numbers:
+        return
+    texts = [str(number) for _, _, number in marks]
+    boxes = label_boxes(canvas.shape[:2], circles, texts, thickness=thickness)
+    scale = max(0.5, min(canvas.shape[:2]) / 700)
+    pad = max(2, thickness)
+    for (x, y, w, h), (_, color, _), text in zip(boxes, marks, texts, strict=True):
+        cv2.rectangle(canvas, (x, y), (x + w - 1, y + h - 1), color, -1)
+        baseline_y = y + h - pad
+        cv2.putText(
+            canvas, text, (x + pad, baseline_y), LABEL_FONT, scale, (255, 255, 255), max(1, thickness - 1), cv2.LINE_AA
+        )

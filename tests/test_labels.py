@@ -158,8 +158,8 @@ def crowded_puzzle():
 def test_app_answer_key_numbers_are_never_covered_by_another_circle():
     import numpy as np
 
-    from spotdiff_app.drawing import REVEALED_COLOR, answer_key, label_boxes, line_thickness
-    from spotdiff_core.puzzle import marker_circle
+    from spotdiff_app.drawing import REVEALED_COLOR, answer_key, line_thickness
+    from spotdiff_core.puzzle import label_boxes, marker_circle
 
     puzzle = crowded_puzzle()
     thickness = line_thickness(puzzle.shape)
