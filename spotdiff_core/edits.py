@@ -18,7 +18,6 @@ from .color import lab_to_rgb, rgb_to_lab
 from .inpainters.base import Inpainter
 from .membrane import MAX_SMOOTH_TEXTURE, membrane_fill, surround_texture
 from .naturalness import (
-    edge_strength,
     CONTINUE_DEPTH,
     HARD_LIMITS,
     LIMITS,
@@ -26,6 +25,7 @@ from .naturalness import (
     cut_lines,
     dangling,
     disk,
+    edge_strength,
     fill_scores,
     ring_of,
     seam,
@@ -39,7 +39,9 @@ from .regions import Candidate
 class Strength:
     """How strong and how large the changes of one difficulty are."""
 
-    hue_rotation: tuple[float, float]  # degrees, for recolor: the least and the most
+    # degrees, for recolor: the least and the most (review H: turns of 110-180 degrees on easy gave a pink sun
+    # and a magenta headstock; a thing painted another plausible colour needs less)
+    hue_rotation: tuple[float, float]
     target_delta_e: float  # recolor and duplicate placement aim at this mean dE
     grow: float  # resize factors
     shrink: float
@@ -50,7 +52,7 @@ class Strength:
 
 STRENGTHS = {
     "easy": Strength(
-        hue_rotation=(110, 180),
+        hue_rotation=(60, 110),
         target_delta_e=40.0,
         grow=1.5,
         shrink=0.6,
@@ -59,7 +61,7 @@ STRENGTHS = {
         area_range=(0.004, 1.0),
     ),
     "normal": Strength(
-        hue_rotation=(50, 120),
+        hue_rotation=(45, 90),
         target_delta_e=25.0,
         grow=1.35,
         shrink=0.7,
@@ -68,7 +70,7 @@ STRENGTHS = {
         area_range=(0.0, 0.02),
     ),
     "hard": Strength(
-        hue_rotation=(25, 70),
+        hue_rotation=(25, 60),
         target_delta_e=15.0,
         grow=1.22,
         shrink=0.78,
@@ -100,7 +102,8 @@ CLIP_DELTA_E = 15.0  # dE from the surround's median that makes a pixel part of 
 KIN_DELTA_E = 12.0  # a duplicated thing needs another thing this close in mean colour ...
 KIN_AREA_RATIO = 2.5  # ... within this factor in size ...
 KIN_ASPECT_RATIO = 1.6  # ... and of a like shape (box aspect within this factor, extent within KIN_EXTENT)
-KIN_EXTENT = 0.2  # a membrane fill needs this share of its source to be that one paint
+KIN_EXTENT = 0.2
+ROW_TOLERANCE = 0.3  # kin whose centre is this share of the thing's height (width) level with it form a row  # a membrane fill needs this share of its source to be that one paint
 CUT_OFFSETS = tuple(range(EDGE_REACH + 1, EDGE_REACH + 9))  # px out from a cut-out where its surround is judged
 
 
@@ -305,9 +308,7 @@ def _surround_kept(ctx: EditContext, hole: np.ndarray, thing: np.ndarray) -> np.
     halo = local & ~_grow(thing[win], 2)
     if not halo.any():
         return np.zeros_like(hole)
-    _, nearest = cv2.distanceTransformWithLabels(
-        local.astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
-    )
+    _, nearest = cv2.distanceTransformWithLabels(local.astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL)
     lab = ctx.lab[win]
     outside = ~local
     colours = np.zeros((int(nearest.max()) + 1, 3), np.float32)
@@ -360,10 +361,7 @@ def _crumbs(ctx: EditContext, hole: np.ndarray, paint: np.ndarray, width: int, a
         return None
     touching = np.unique(labels[_grow(local_hole, 3) & ~local_hole & unlike])
     outside = np.unique(labels[~near])
-    keep = [
-        k for k in touching
-        if k and k not in outside and stats[k, cv2.CC_STAT_AREA] <= CRUMB_SHARE * area
-    ]
+    keep = [k for k in touching if k and k not in outside and stats[k, cv2.CC_STAT_AREA] <= CRUMB_SHARE * area]
     if not keep:
         return None
     crumbs = np.zeros_like(hole)
@@ -401,6 +399,8 @@ def remove(cand: Candidate, ctx: EditContext) -> EditResult | None:
     """Remove the object and continue its own surround over the hole (texture from the ring only)."""
     if cand.ring_contrast < limits.CHANGED_PIXEL_DELTA_E:
         return None  # it barely differs from its surround: removing it would not show
+    if not ctx.relaxed and in_a_row(cand, ctx):
+        return None  # a gap in a row or grid of alike things is found without comparing
     removed = _remove_object(ctx, cand.full_mask(ctx.image.shape[:2]), cand.segment.area)
     if removed is None:
         return None
@@ -528,7 +528,7 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
     paint = np.median(inside, axis=0)  # its main colour: the mean is pulled by a bit of outline or a highlight
     if not ctx.relaxed and (_is_part_of_large_surface(colour, cand, ctx) or _colour_nearby(ctx, mask, paint)):
         return None
-    if not ctx.relaxed and has_kin(cand, ctx):
+    if not ctx.relaxed and kin_count(cand, ctx) >= 2:
         return None  # one of a set of alike things (apples on a tree, windows) painted otherwise is an odd one out
     mean_a, mean_b = float(inside[:, 1].mean()), float(inside[:, 2].mean())
     chroma = float(np.hypot(mean_a, mean_b))
@@ -565,9 +565,44 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
             d_l = (-1.0 if lightness > 55 else 1.0) * min(25.0, 0.6 * target)  # pure white/black cannot take colour
     if ctx.print_safe:
         d_l = (-1.0 if lightness > 55 else 1.0) * max(abs(d_l), limits.MIN_PRINT_SAFE_DELTA_L + 6)
-    # Only the thing's own paint changes: a sun painted on a picture's sky keeps its yellow (review: a cyan sun).
-    mask = _own_paint(ctx.lab, mask, paint)
+    # Only the thing's own paint changes: a sun painted on a picture's sky keeps its yellow (review: a cyan sun);
+    # and all of it: pieces of that paint cut off by its own drawing (the crescent beside a balloon's
+    # highlight, its knot) turn with it (review H: a two-tone balloon).
+    mask = _own_paint(ctx.lab, mask | _paint_pieces(ctx, mask, paint), paint)
+    if (mask & ctx.blocked).any():
+        return None
     return _shift_colour(ctx, mask, np.array([d_l, new_a - mean_a, new_b - mean_b], np.float32), turn=theta)
+
+
+def _paint_pieces(ctx: EditContext, mask: np.ndarray, paint: np.ndarray) -> np.ndarray:
+    """(H, W) bool: small pieces of the thing's paint just outside its mask, within its outline's reach.
+
+    A drawing's strokes cut a thing's paint into parts (a highlight's ring touching the outline, the knot
+    below a balloon); the segmenter returns the largest. Parts of the same paint lying (nearly) wholly within
+    the thing's convex hull grown by twice its halo, each at most PIECE_SHARE of its area, belong to it.
+    """
+    area = int(mask.sum())
+    reach = 2 * _halo(area)
+    win = window_around(mask, reach + 2)
+    local = mask[win]
+    hull = np.zeros(local.shape, np.uint8)
+    cv2.fillConvexPoly(hull, cv2.convexHull(cv2.findNonZero(local.astype(np.uint8))), 1)
+    near = _grow(hull.astype(bool), reach)
+    lab = ctx.lab[win]
+    same = _same_paint(lab.reshape(-1, 3), paint).reshape(local.shape) & ~local
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(same.astype(np.uint8), connectivity=8)
+    out = np.zeros_like(mask)
+    if count <= 1:
+        return out
+    inside = np.bincount(labels[near], minlength=count)
+    keep = [
+        k
+        for k in range(1, count)
+        if inside[k] >= PIECE_INSIDE * stats[k, cv2.CC_STAT_AREA] and stats[k, cv2.CC_STAT_AREA] <= PIECE_SHARE * area
+    ]
+    if keep:
+        out[win] = np.isin(labels, keep)
+    return out
 
 
 def _holds_eye(cand: Candidate, ctx: EditContext) -> bool:
@@ -579,9 +614,7 @@ def _holds_eye(cand: Candidate, ctx: EditContext) -> bool:
     if not inside.any():
         return False
     hull = cv2.convexHull(cv2.findNonZero(cand.segment.local_mask.astype(np.uint8)))
-    return any(
-        cv2.pointPolygonTest(hull, (float(ex - x), float(ey - y)), False) >= 0 for ex, ey in ctx.eyes[inside]
-    )
+    return any(cv2.pointPolygonTest(hull, (float(ex - x), float(ey - y)), False) >= 0 for ex, ey in ctx.eyes[inside])
 
 
 def _own_paint(lab: np.ndarray, mask: np.ndarray, paint: np.ndarray) -> np.ndarray:
@@ -604,6 +637,8 @@ def _own_paint(lab: np.ndarray, mask: np.ndarray, paint: np.ndarray) -> np.ndarr
     return out
 
 
+PIECE_SHARE = 0.25  # a piece of a thing's paint cut off by its own strokes is at most this share of it ...
+PIECE_INSIDE = 0.9  # ... and lies this much within reach of its outline
 OWN_PAINT_HUE = 45.0  # degrees of hue from a thing's paint that are still its paint (shading, not a sun on it)
 OWN_PAINT_DELTA_E = 20.0  # dE from a neutral thing's paint that is still its paint
 FRINGE_PX = 2  # px past a thing's outline where its anti-aliased edge still carries some of its colour
@@ -678,15 +713,15 @@ def things_table(segments, lab_smooth: np.ndarray) -> np.ndarray:
     return np.asarray(rows, np.float32).reshape(-1, 8)
 
 
-def has_kin(cand: Candidate, ctx: EditContext) -> bool:
-    """Whether the picture holds another thing like this one (colour, size and shape) elsewhere.
+def kin(cand: Candidate, ctx: EditContext) -> np.ndarray:
+    """(K, 2) float32: centres of the other things like this one (colour, size, shape) found elsewhere.
 
     One more flower in a meadow, apple on a tree or window in a row is natural; a second sun, moon or
     door is found in the changed picture alone (blind review G: "two suns"). And one of a set of alike
     things painted another colour is an odd one out, found alone too.
     """
     if ctx.things is None or not len(ctx.things):
-        return False  # nothing known about the picture's other things
+        return np.zeros((0, 2), np.float32)  # nothing known about the picture's other things
     x, y, w, h = cand.segment.bbox
     local = cand.segment.local_mask
     colour = ctx.lab_smooth[y : y + h, x : x + w][local].mean(axis=0)
@@ -701,7 +736,38 @@ def has_kin(cand: Candidate, ctx: EditContext) -> bool:
         np.abs(t[:, 7] - area / (w * h)) <= KIN_EXTENT
     )
     elsewhere = np.linalg.norm(t[:, 4:6] - centre, axis=1) >= max(w, h)
-    return bool((like_colour & like_size & like_shape & elsewhere).any())
+    found = like_colour & like_size & like_shape & elsewhere
+    if not found.any():
+        return np.zeros((0, 2), np.float32)
+    # the same thing found again at other scales of the segmenter counts once
+    points = t[found, 4:6]
+    distinct = [points[0]]
+    for p in points[1:]:
+        if all(np.linalg.norm(p - q) >= max(w, h) for q in distinct):
+            distinct.append(p)
+    return np.asarray(distinct, np.float32)
+
+
+def kin_count(cand: Candidate, ctx: EditContext) -> int:
+    """How many other things like this one the picture holds elsewhere (see :func:`kin`)."""
+    return len(kin(cand, ctx))
+
+
+def in_a_row(cand: Candidate, ctx: EditContext) -> bool:
+    """Whether a thing like this one stands level with it or right above or below it (a row or column).
+
+    Such things make a pattern (windows in a grid, the hubcaps of a car, a row of flowers), and the gap a
+    removal leaves in it is found without comparing (review H: a house left with no windows, one wheel
+    without its hubcap).
+    """
+    x, y, w, h = cand.segment.bbox
+    centres = kin(cand, ctx)
+    if not len(centres):
+        return False
+    cx, cy = x + w / 2, y + h / 2
+    return bool(
+        ((np.abs(centres[:, 1] - cy) <= ROW_TOLERANCE * h) | (np.abs(centres[:, 0] - cx) <= ROW_TOLERANCE * w)).any()
+    )
 
 
 def _clips_others(ctx: EditContext, footprint: np.ndarray, left: int, top: int) -> bool:
@@ -729,14 +795,19 @@ def _clips_others(ctx: EditContext, footprint: np.ndarray, left: int, top: int) 
 
 
 def duplicate(cand: Candidate, ctx: EditContext) -> EditResult | None:
-    """Copy a whole, detached thing to another spot of the same surface, in the same band of the scene."""
+    """Copy a whole, detached thing to another spot of the same surface, in the same band of the scene.
+
+    Only when filling up (the fallback tier): in blind review H none of 6 copies was usable (a second glint
+    on one visor, a window off its grid, an identical twin of a butterfly), 6 of 10 in G; a copy shows
+    itself as a copy more often than any other kind.
+    """
+    if not ctx.relaxed:
+        return None
     if cand.area_fraction > MAX_DUPLICATE_FRACTION:
         return None
     # Detached in both tiers: a copy of a piece of something larger floats where it lands (a torn fragment).
     if not is_detached(cand) or (not ctx.relaxed and cand.cues.compactness < 0.2):
         return None
-    if not ctx.relaxed and ctx.things is not None and not has_kin(cand, ctx):
-        return None  # a copy of a one-off thing (a second sun) is found without comparing
     limit = HARD_LIMITS if ctx.relaxed else LIMITS
     H, W = ctx.image.shape[:2]
     cut = attached(cand.full_mask((H, W)), ctx.edges_near, offsets=CUT_OFFSETS)
@@ -749,7 +820,7 @@ def duplicate(cand: Candidate, ctx: EditContext) -> EditResult | None:
     if ow + 2 * ring_w + 8 >= W or oh + 2 * ring_w + 8 >= H:
         return None
     footprint_local = alpha > 1.0 / 255.0
-    if not ctx.relaxed and _clips_others(ctx, footprint_local, x - pad, y - pad):
+    if _clips_others(ctx, footprint_local, x - pad, y - pad):
         return None  # the cut-out would carry a clipped piece of a neighbour (half a flower) along
     # The surround pattern: a ring around the footprint, inside a box padded by ring_w.
     padded_fp = np.pad(footprint_local, ring_w)

@@ -299,8 +299,12 @@ class Pipeline:
         return {"segmenter": self.segmenter.name, "inpainter": self.inpainter.name}
 
     # --- analysis (cached per picture) ---------------------------------------------
-    def analyse(self, image: np.ndarray) -> Analysis:
-        """Segment and score a picture; the result is cached for a few recent pictures."""
+    def analyse(self, image: np.ndarray, progress: ProgressCallback | None = None) -> Analysis:
+        """Segment and score a picture; the result is cached for a few recent pictures.
+
+        ``progress(stage, fraction)`` hears of each step (fractions 0 to 0.35 of a whole generation).
+        """
+        report = progress or (lambda stage, fraction: None)
         key = hashlib.blake2b(image.tobytes(), digest_size=16, person=str(image.shape).encode()[:16]).digest()
         with self._lock:
             if key in self._analyses:
@@ -309,11 +313,14 @@ class Pipeline:
         lab = rgb_to_lab(image)
         saliency = spectral_residual_saliency(image)
         gradient = _gradient(lab)
+        report("segmenting", 0.05)
         segments = self.segmenter.segment(image)
+        report("segmenting", 0.15)
         faces = find_faces(image)
         protected = face_mask(image.shape[:2], faces) | eye_pair_mask(segments, lab) | head_mask(lab)
         lab_smooth = cv2.GaussianBlur(lab, (0, 0), 1.0)
         edges_near = picture_edges(lab)
+        report("segmenting", 0.2)
         candidates = propose_candidates(
             segments,
             lab=lab,
@@ -381,7 +388,7 @@ class Pipeline:
                 "ask for at least as many differences as points."
             )
         report("segmenting", 0.0)
-        analysis = self.analyse(original)
+        analysis = self.analyse(original, report)
         deadline.check()
         kept = protect_mask(analysis, shape, protect)
         report("choosing", 0.35)
