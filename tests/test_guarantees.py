@@ -105,9 +105,10 @@ def test_every_guarantee_holds_at_640_px(any_photo):
 
 
 def test_every_guarantee_holds_with_the_telea_inpainter(drawing):
-    puzzle = generate_puzzle(drawing, n_differences=5, seed=4, inpainter="telea", kinds="remove,resize,flip")
+    # The drawing holds 4 natural removals and flips (no removal of a thing in a row of alike ones).
+    puzzle = generate_puzzle(drawing, n_differences=4, seed=4, inpainter="telea", kinds="remove,resize,flip")
     assert puzzle.backends["inpainter"] == "telea"
-    assert guarantee_violations(puzzle, n_differences=5) == []
+    assert guarantee_violations(puzzle, n_differences=4) == []
 
 
 # --- guarantee 1: exactly N, or a clear error ------------------------------------------------------
@@ -193,7 +194,8 @@ def test_by_default_every_difference_is_natural(name):
     assert guarantee_violations(puzzle, n_differences=5) == []
 
 
-@pytest.mark.parametrize("name", ["astronaut", "coffee"])  # each holds a natural removal or copy at normal
+# astronaut holds one natural removal at normal; coffee held a copy, made only when filling up since review H
+@pytest.mark.parametrize("name", ["astronaut"])
 def test_a_photo_asked_for_more_than_it_holds_says_how_many_and_makes_that_many_natural_ones(name):
     image = picture(name)
     settings = dict(difficulty="normal", seed=11, max_side=WORKING_SIDE)

@@ -105,9 +105,12 @@ def test_every_kind_is_made_on_some_photo():
 
 
 def test_the_kinds_are_mixed_when_all_are_allowed(drawing):
-    # The drawing holds 7 natural differences (a copy only of things it has more of, no odd one out).
+    # Naturally the drawing holds removals and recolours (copies and resizes only fill up); filling up adds
+    # the other kinds.
     puzzle = generate_puzzle(drawing, n_differences=6, seed=5)
-    assert len({d.kind for d in puzzle.differences}) >= 3
+    assert {d.kind for d in puzzle.differences} == {"remove", "recolor"}
+    filled = generate_puzzle(drawing, n_differences=9, seed=5, fill_weak=True)
+    assert len({d.kind for d in filled.differences}) >= 3
 
 
 def test_kinds_may_be_given_as_a_comma_separated_string(drawing):

@@ -233,9 +233,14 @@ class _SlowInpainter:
         return self.inner.inpaint(*args, **kwargs)
 
 
-def test_a_generation_that_runs_too_long_is_stopped_soon_after_its_time_limit():
+def test_a_generation_that_runs_too_long_is_stopped_soon_after_its_time_limit(monkeypatch):
+    from spotdiff_core import edits
+
     shared = get_pipeline()
     slow = Pipeline(shared.segmenter, _SlowInpainter(shared.inpainter, delay=0.5))
+    # A drawing's flat paint is painted over without the inpainter: that fill is made as slow.
+    painted = edits.membrane_fill
+    monkeypatch.setattr(edits, "membrane_fill", lambda *a, **k: (time.sleep(0.5), painted(*a, **k))[1])
     image = illustration()
     slow.analyse(image)  # segmenting happens before the clock matters; keep it out of the measurement
     started = time.monotonic()
