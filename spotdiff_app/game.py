@@ -56,7 +56,7 @@ def is_touch(value: Mapping[str, object]) -> bool:
         return True
     try:
         viewport = float(value.get("viewport_width") or 0)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return False
     return 0 < viewport < NARROW_SCREEN_PX
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from spotdiff_app.game import (
@@ -28,35 +28,21 @@ from spotdiff_app.game import (
     tap_tolerance,
     to_working,
 )
-from spotdiff_core.puzzle import Difference, Puzzle, bbox_of, center_of
+from spotdiff_core.puzzle import Puzzle
+from tests.helpers import make_puzzle as make_test_puzzle
 
 HEIGHT, WIDTH = 240, 320
 BOXES = {1: (20, 30, 40, 30), 2: (200, 150, 50, 40), 3: (150, 20, 30, 30)}  # id -> (x, y, w, h)
 
 
+def box_mask(x: int, y: int, w: int, h: int, *, shape: tuple[int, int] = (HEIGHT, WIDTH)) -> np.ndarray:
+    mask = np.zeros(shape, bool)
+    mask[y : y + h, x : x + w] = True
+    return mask
+
+
 def make_puzzle() -> Puzzle:
-    original = np.full((HEIGHT, WIDTH, 3), 120, np.uint8)
-    modified = original.copy()
-    differences = []
-    for did, (x, y, w, h) in BOXES.items():
-        mask = np.zeros((HEIGHT, WIDTH), bool)
-        mask[y : y + h, x : x + w] = True
-        modified[mask] = (200, 40, 40)
-        differences.append(
-            Difference(
-                id=did,
-                kind="recolor",
-                mask=mask,
-                bbox=bbox_of(mask),
-                center=center_of(mask),
-                area_fraction=float(mask.mean()),
-                contrast=40.0,
-                lightness_contrast=10.0,
-                saliency=1.0,
-                conspicuity=0.5,
-            )
-        )
-    return Puzzle(original=original, modified=modified, differences=tuple(differences), seed=7)
+    return make_test_puzzle([box_mask(*box) for box in BOXES.values()], seed=7)
 
 
 class FakeClock:
@@ -231,28 +217,8 @@ PHONE_WIDTH, DESKTOP_WIDTH = 366, 690  # CSS px a 640 px picture is shown at on 
 
 def bar_puzzle(width: int = 640, height: int = 480) -> Puzzle:
     """A landscape puzzle with one thin bar (60 x 8 px) and one square far from it."""
-    original = np.full((height, width, 3), 120, np.uint8)
-    modified = original.copy()
-    differences = []
-    for did, (x, y, w, h) in {1: (300, 200, 60, 8), 2: (40, 380, 40, 40)}.items():
-        mask = np.zeros((height, width), bool)
-        mask[y : y + h, x : x + w] = True
-        modified[mask] = (200, 40, 40)
-        differences.append(
-            Difference(
-                id=did,
-                kind="recolor",
-                mask=mask,
-                bbox=bbox_of(mask),
-                center=center_of(mask),
-                area_fraction=float(mask.mean()),
-                contrast=40.0,
-                lightness_contrast=10.0,
-                saliency=1.0,
-                conspicuity=0.5,
-            )
-        )
-    return Puzzle(original=original, modified=modified, differences=tuple(differences), seed=3)
+    boxes = [(300, 200, 60, 8), (40, 380, 40, 40)]
+    return make_test_puzzle([box_mask(*box, shape=(height, width)) for box in boxes], seed=3)
 
 
 @pytest.mark.parametrize(
@@ -491,6 +457,7 @@ def test_a_timed_game_kept_past_its_time_comes_back_over(clock):
 
 
 @settings(max_examples=200, deadline=None)
+@example(value={"x": 10, "y": 10, "width": 320, "height": 240, "viewport_width": 10**400})  # float() overflows
 @given(
     value=st.dictionaries(
         st.sampled_from(["x", "y", "width", "height", "unix_time", "pointer", "viewport_width", "side"]),

@@ -129,30 +129,14 @@ def crowded_puzzle():
     """Five differences 40 px apart on a 320 x 200 picture: their answer circles overlap."""
     import numpy as np
 
-    from spotdiff_core.puzzle import Difference, Puzzle, bbox_of, center_of
+    from tests.helpers import make_puzzle
 
-    original = np.full((200, 320, 3), 120, np.uint8)
-    modified = original.copy()
-    differences = []
+    masks = []
     for i in range(5):
         mask = np.zeros((200, 320), bool)
         mask[90 + 6 * i : 110 + 6 * i, 80 + 40 * i : 110 + 40 * i] = True
-        modified[mask] = 20
-        differences.append(
-            Difference(
-                id=i + 1,
-                kind="remove",
-                mask=mask,
-                bbox=bbox_of(mask),
-                center=center_of(mask),
-                area_fraction=float(mask.mean()),
-                contrast=40.0,
-                lightness_contrast=30.0,
-                saliency=1.0,
-                conspicuity=0.5,
-            )
-        )
-    return Puzzle(original, modified, tuple(differences), seed=0, settings={"difficulty": "normal"})
+        masks.append(mask)
+    return make_puzzle(masks)
 
 
 def test_app_answer_key_numbers_are_never_covered_by_another_circle():
