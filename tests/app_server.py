@@ -42,6 +42,49 @@ def health(url: str, *, timeout: float = 5.0) -> bool:
 
 
 @contextlib.contextmanager
+def serving(
+    command: list[str], *, env: dict[str, str], log_path: Path, url: str | None, timeout: float = STARTUP_TIMEOUT_S
+) -> Iterator[subprocess.Popen]:
+    """Run a server ``command`` from the project root in its own process group, its output in ``log_path``.
+
+    With ``url``, wait until its /_stcore/health answers (RuntimeError with the log's tail when it exits or does
+    not answer within ``timeout`` s). Afterwards the server and anything it started are stopped.
+    """
+    with log_path.open("w+") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            deadline = time.monotonic() + timeout
+            while url is not None and not health(url, timeout=2):
+                if process.poll() is not None:
+                    raise RuntimeError(f"the server exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"the server did not answer on {url} within {timeout:g} s:\n{log_path.read_text()[-2000:]}"
+                    )
+                time.sleep(0.3)
+            yield process
+        finally:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=15)
+            except ProcessLookupError:
+                pass
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+
+
+def serve_command(port: int, *extra: str, module: str = "spotdiff_app.serve") -> list[str]:
+    """The app's own launcher (XSRF cookie, upload limits: what `make run` and Docker use) on ``port``."""
+    return [
+        sys.executable, "-m", module, "--server.port", str(port),
+        "--server.headless", "true", "--server.fileWatcherType", "none", *extra,
+    ]  # fmt: skip
+
+
+@contextlib.contextmanager
 def running_app(workdir: Path) -> Iterator[RunningApp]:
     """Run the app weights-free with its own empty TMPDIR and models folder under ``workdir``."""
     port = free_port()
@@ -57,27 +100,6 @@ def running_app(workdir: Path) -> Iterator[RunningApp]:
         sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]  # fmt: skip
-    with log_path.open("w+") as log:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + STARTUP_TIMEOUT_S
-            while not health(url, timeout=2):
-                if process.poll() is not None:
-                    raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not answer on {url} within {STARTUP_TIMEOUT_S} s")
-                time.sleep(0.3)
-            yield RunningApp(url, log_path, tmpdir)
-        finally:
-            # Stop the server and anything it started (its own process group).
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=15)
-            except ProcessLookupError:
-                pass
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
+    url = f"http://127.0.0.1:{port}"
+    with serving(command, env=env, log_path=log_path, url=url):
+        yield RunningApp(url, log_path, tmpdir)

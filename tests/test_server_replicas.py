@@ -15,7 +15,6 @@ import shutil
 import signal
 import statistics
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -28,7 +27,7 @@ from PIL import Image
 from spotdiff_app.i18n import EN
 from spotdiff_core import load_puzzle
 from spotdiff_core.samples import illustration
-from tests.app_server import ROOT, free_port, health
+from tests.app_server import ROOT, free_port, health, serve_command, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -41,22 +40,10 @@ SECRET = "replica-test-shared-secret-0123456789"
 @contextlib.contextmanager
 def replica(workdir: Path, port: int):
     workdir.mkdir(parents=True, exist_ok=True)
-    log_path = workdir / "streamlit.log"
     env = {**os.environ, "SPOTDIFF_MODEL_DIR": str(workdir), "STREAMLIT_SERVER_COOKIE_SECRET": SECRET}
-    command = [
-        sys.executable, "-m", "spotdiff_app.serve", "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.headless", "true", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    with log_path.open("w+") as log:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            yield process
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+    command = serve_command(port, "--server.address", "127.0.0.1")
+    with serving(command, env=env, log_path=workdir / "streamlit.log", url=None) as process:
+        yield process
 
 
 def nginx_conf(workdir: Path, listen: int, upstreams: list[int]) -> Path:

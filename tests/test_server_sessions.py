@@ -11,9 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,7 +18,7 @@ import psutil
 import pytest
 
 from spotdiff_app import uploads
-from tests.app_server import ROOT, free_port, health
+from tests.app_server import free_port, serve_command, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -35,29 +32,11 @@ MARGIN_S = 25
 def served(workdir: Path):
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
-    log_path = workdir / "streamlit.log"
     # A fixed malloc threshold: freed uploads go back to the system, so resident memory shows the release.
     env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "131072", "SPOTDIFF_MODEL_DIR": str(workdir)}
-    command = [
-        sys.executable, "-m", "spotdiff_app.serve", "--server.port", str(port),
-        "--server.headless", "true", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    with log_path.open("w+") as log:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        url = f"http://localhost:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while not health(url, timeout=2):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the app did not start:\n{log_path.read_text()[-2000:]}")
-                time.sleep(0.3)
-            yield url, psutil.Process(process.pid)
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+    url = f"http://localhost:{port}"
+    with serving(serve_command(port), env=env, log_path=workdir / "streamlit.log", url=url) as process:
+        yield url, psutil.Process(process.pid)
 
 
 def rss_mib(process: psutil.Process) -> float:

@@ -14,8 +14,6 @@ import io
 import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -33,7 +31,7 @@ from streamlit.testing.v1 import AppTest
 
 from spotdiff_app import uploads
 from spotdiff_core import limits
-from tests.app_server import ROOT, free_port, health
+from tests.app_server import ROOT, free_port, serving
 from tests.markdown_view import shown
 
 APP = str(ROOT / "streamlit_app.py")
@@ -205,22 +203,9 @@ def traced_app(workdir: Path):
         sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
         "--server.headless", "true", "--server.fileWatcherType", "none",
     ]  # fmt: skip
-    with log_path.open("w+") as log:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while not health(url, timeout=2):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit under strace did not start:\n{log_path.read_text()[-2000:]}")
-                time.sleep(0.3)
-            yield url, trace
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+    url = f"http://127.0.0.1:{port}"
+    with serving(command, env=env, log_path=log_path, url=url, timeout=90):
+        yield url, trace
 
 
 def opened_for_writing(trace: Path) -> list[str]:

@@ -12,18 +12,14 @@ import contextlib
 import http.client
 import os
 import shutil
-import signal
-import subprocess
-import sys
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from tests.app_server import ROOT, free_port, health
+from tests.app_server import free_port, serve_command, serving
 
 EVIL = "http://evil.example"
 CHROMIUM = shutil.which("chromium")
@@ -33,29 +29,11 @@ CHROMIUM = shutil.which("chromium")
 def app_server(workdir: Path, **env_extra: str):
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
-    log_path = workdir / "streamlit.log"
     env = {**os.environ, "YOLO_OFFLINE": "1", "YOLO_AUTOINSTALL": "false", "SPOTDIFF_MODEL_DIR": str(workdir)}
     env.update(env_extra)
-    command = [
-        sys.executable, "-m", "spotdiff_app.serve", "--server.port", str(port),
-        "--server.headless", "true", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    with log_path.open("w+") as log:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while not health(url, timeout=2):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not start:\n{log_path.read_text()[-2000:]}")
-                time.sleep(0.3)
-            yield url
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+    url = f"http://127.0.0.1:{port}"
+    with serving(serve_command(port), env=env, log_path=workdir / "streamlit.log", url=url):
+        yield url
 
 
 def request(url: str, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> http.client.HTTPResponse:
