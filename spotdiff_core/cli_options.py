@@ -65,14 +65,18 @@ def _pointed(text: str) -> tuple[float, float, str | None]:
     return (*_xy(where), kind or None)
 
 
+differences_count = _int_in(
+    limits.MIN_DIFFERENCES, limits.MAX_DIFFERENCES, "--differences", ("MIN_DIFFERENCES", "MAX_DIFFERENCES")
+)  # the argparse type of --differences
+max_side_px = _int_in(limits.MIN_MAX_SIDE, limits.MAX_MAX_SIDE, "--max-side", ("MIN_MAX_SIDE", "MAX_MAX_SIDE"))
+
+
 def add_puzzle_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by every command that makes puzzles (generate, worksheet)."""
     parser.add_argument(
         "--differences",
         "-n",
-        type=_int_in(
-            limits.MIN_DIFFERENCES, limits.MAX_DIFFERENCES, "--differences", ("MIN_DIFFERENCES", "MAX_DIFFERENCES")
-        ),
+        type=differences_count,
         default=limits.DEFAULT_DIFFERENCES,
         metavar="N",
         help=f"how many differences, {limits.MIN_DIFFERENCES} to {limits.MAX_DIFFERENCES} (default {limits.DEFAULT_DIFFERENCES})",
@@ -105,7 +109,7 @@ def add_puzzle_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-side",
-        type=_int_in(limits.MIN_MAX_SIDE, limits.MAX_MAX_SIDE, "--max-side", ("MIN_MAX_SIDE", "MAX_MAX_SIDE")),
+        type=max_side_px,
         default=limits.DEFAULT_MAX_SIDE,
         metavar="PX",
         help=f"long side of the working picture in pixels, {limits.MIN_MAX_SIDE} to {limits.MAX_MAX_SIDE} (default {limits.DEFAULT_MAX_SIDE})",

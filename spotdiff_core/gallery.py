@@ -554,7 +554,7 @@ def add_gallery_command(sub: argparse._SubParsersAction) -> None:
 def add_gallery_options(parser: argparse.ArgumentParser) -> None:
     """The options of a gallery run (the `gallery` command and benchmarks/review_set.py): --out, --difficulties,
     --differences, --seed, --max-side, --segmenter, --inpainter; :func:`gallery_from_args` reads them."""
-    from .cli import _int_in, _seed
+    from .cli_options import _seed, differences_count, max_side_px
     from .inpainters import INPAINTERS
     from .segmenters import SEGMENTERS
 
@@ -575,9 +575,7 @@ def add_gallery_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-n",
         "--differences",
-        type=_int_in(
-            limits.MIN_DIFFERENCES, limits.MAX_DIFFERENCES, "--differences", ("MIN_DIFFERENCES", "MAX_DIFFERENCES")
-        ),
+        type=differences_count,
         default=limits.DEFAULT_DIFFERENCES,
         metavar="N",
         help=f"differences per puzzle (default {limits.DEFAULT_DIFFERENCES})",
@@ -585,7 +583,7 @@ def add_gallery_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=_seed, default=1, help="the seed of every puzzle (default 1)")
     parser.add_argument(
         "--max-side",
-        type=_int_in(limits.MIN_MAX_SIDE, limits.MAX_MAX_SIDE, "--max-side", ("MIN_MAX_SIDE", "MAX_MAX_SIDE")),
+        type=max_side_px,
         default=limits.DEFAULT_MAX_SIDE,
         metavar="PX",
         help=f"long side of the working picture (default {limits.DEFAULT_MAX_SIDE})",
