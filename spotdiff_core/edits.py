@@ -95,15 +95,15 @@ PLACEMENT_TRIES = 80
 MAX_EXTRA_HALO = 8  # px a hole may reach past its halo to take a thing's outline stroke or shadow with it
 PAINT_DELTA_E = 5.0  # dE between two parts of a drawing's ring that are the same paint
 PAINT_STEP = 1.5  # dE per px: within one paint (a gradient) colours change no faster
-MIN_PAINT_SHARE = 0.5
+MIN_PAINT_SHARE = 0.5  # a membrane fill needs this share of its source to be that one paint
 CRUMB_SHARE = 0.1  # bits beside a removed thing up to this share of its area are painted over with it
 CLIP_MARGIN = 6  # px around a cut-out where pieces of its neighbours are looked for
 CLIP_DELTA_E = 15.0  # dE from the surround's median that makes a pixel part of some thing
-KIN_DELTA_E = 12.0  # a duplicated thing needs another thing this close in mean colour ...
+KIN_DELTA_E = 12.0  # kin of a thing (see kin): another thing this close in mean colour ...
 KIN_AREA_RATIO = 2.5  # ... within this factor in size ...
 KIN_ASPECT_RATIO = 1.6  # ... and of a like shape (box aspect within this factor, extent within KIN_EXTENT)
 KIN_EXTENT = 0.2
-ROW_TOLERANCE = 0.3  # kin whose centre is this share of the thing's height (width) level with it form a row  # a membrane fill needs this share of its source to be that one paint
+ROW_TOLERANCE = 0.3  # kin whose centre is this share of the thing's height (width) level with it form a row
 CUT_OFFSETS = tuple(range(EDGE_REACH + 1, EDGE_REACH + 9))  # px out from a cut-out where its surround is judged
 
 
@@ -354,7 +354,7 @@ def _crumbs(ctx: EditContext, hole: np.ndarray, paint: np.ndarray, width: int, a
     local_hole = hole[win]
     colours = ctx.lab[win]
     paint_colour = np.median(ctx.lab[paint], axis=0)
-    unlike = np.linalg.norm(colours - paint_colour, axis=1 if colours.ndim == 2 else 2) > 2 * PAINT_DELTA_E
+    unlike = np.linalg.norm(colours - paint_colour, axis=-1) > 2 * PAINT_DELTA_E
     near = _grow(local_hole, width)
     count, labels, stats, _ = cv2.connectedComponentsWithStats((unlike & ~local_hole).astype(np.uint8), connectivity=8)
     if count <= 1:
@@ -693,12 +693,12 @@ def things_table(segments, lab_smooth: np.ndarray) -> np.ndarray:
     """(N, 8) float32: each segment's mean Lab colour (blurred picture), area (px), centre (x, y), the
     aspect of its box (w / h) and its extent (area / box area).
 
-    Only segments of a size a candidate's kin could have (KIN_AREA_RATIO of the smallest and largest
-    candidate sizes) are listed: the specks and backgrounds a segmenter also returns cannot be kin.
+    Only segments of a size a difference's kin could have (within KIN_AREA_RATIO of the smallest and largest
+    answer region) are listed: the specks and backgrounds a segmenter also returns cannot be kin.
     """
     H, W = lab_smooth.shape[:2]
     smallest = limits.MIN_REGION_FRACTION * H * W / KIN_AREA_RATIO
-    largest = MAX_DUPLICATE_FRACTION * H * W * KIN_AREA_RATIO * 4
+    largest = limits.MAX_REGION_FRACTION * H * W * KIN_AREA_RATIO
     rows = []
     for seg in segments:
         x, y, w, h = seg.bbox
@@ -716,9 +716,8 @@ def things_table(segments, lab_smooth: np.ndarray) -> np.ndarray:
 def kin(cand: Candidate, ctx: EditContext) -> np.ndarray:
     """(K, 2) float32: centres of the other things like this one (colour, size, shape) found elsewhere.
 
-    One more flower in a meadow, apple on a tree or window in a row is natural; a second sun, moon or
-    door is found in the changed picture alone (blind review G: "two suns"). And one of a set of alike
-    things painted another colour is an odd one out, found alone too.
+    One of a set of alike things painted another colour is an odd one out, and a gap in a row of them
+    shows: both are found in the changed picture alone (see recolor and :func:`in_a_row`).
     """
     if ctx.things is None or not len(ctx.things):
         return np.zeros((0, 2), np.float32)  # nothing known about the picture's other things
@@ -805,10 +804,10 @@ def duplicate(cand: Candidate, ctx: EditContext) -> EditResult | None:
         return None
     if cand.area_fraction > MAX_DUPLICATE_FRACTION:
         return None
-    # Detached in both tiers: a copy of a piece of something larger floats where it lands (a torn fragment).
-    if not is_detached(cand) or (not ctx.relaxed and cand.cues.compactness < 0.2):
+    # Detached even when filling up: a copy of a piece of something larger floats where it lands.
+    if not is_detached(cand):
         return None
-    limit = HARD_LIMITS if ctx.relaxed else LIMITS
+    limit = HARD_LIMITS  # made in the fallback tier only: nothing past the hard limits
     H, W = ctx.image.shape[:2]
     cut = attached(cand.full_mask((H, W)), ctx.edges_near, offsets=CUT_OFFSETS)
     if cut > limit["attached"]:
