@@ -34,6 +34,7 @@ from .worksheet_layout import (  # noqa: F401  (re-exported: callers import thes
     PAGE_KINDS,
     PAGE_MARGIN_MM,
     PAPER_SIZES_MM,
+    TARGET_WIDTH_SHARE,
     ImagePlacement,
     ProgressCallback,
     WorksheetOptions,
@@ -67,6 +68,10 @@ class Worksheet:
         Each puzzle's printed title ("" means the generic heading).
     versions : tuple of str
         Each puzzle's version label ("A", "B", ...; "" for none).
+    layouts : tuple of str
+        Each puzzle page's layout: "regular" (heading above the pictures) or "compact" (one heading row and
+        a column beside the pictures, used when the regular heading would hold a landscape picture on
+        portrait paper below ``TARGET_WIDTH_SHARE`` of the printable width).
     fonts : str
         Which font files the text uses.
     """
@@ -78,6 +83,7 @@ class Worksheet:
     puzzles: tuple[Puzzle, ...] = field(repr=False)
     titles: tuple[str, ...]
     versions: tuple[str, ...]
+    layouts: tuple[str, ...]
     fonts: str
     _pages: tuple[tuple[_Op, ...], ...] = field(repr=False)
     _font_sets: dict[str, FontSet] = field(repr=False)
@@ -252,6 +258,7 @@ def build_worksheet(
         puzzles=puzzles,
         titles=titles,
         versions=versions,
+        layouts=tuple(composer.puzzle_layouts[i] for i in range(len(puzzles))),
         fonts=", ".join(f.description for f in fonts.values()),
         _pages=tuple(tuple(ops) for ops in composer.pages),
         _font_sets=fonts,

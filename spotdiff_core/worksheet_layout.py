@@ -42,6 +42,19 @@ MAX_INSTRUCTIONS_CHARS = 240
 # Pictures held small by MIN_PRINT_DPI sit a little above the middle of the free space, as on a printed page.
 _SPARE_ABOVE = 0.35
 
+# A landscape puzzle on portrait paper should print at least this share of the printable width (issue 12). The
+# regular page's heading (title band, class and name line, instruction and tick boxes, teacher's instructions)
+# takes about 40 mm of height, which leaves a 4:3 picture on Letter at 76 % of the width. Below this share the
+# compact page is used: a one-line heading, and everything else in a column beside the pictures.
+TARGET_WIDTH_SHARE = 0.85
+_TICK_BOX, _TICK_GAP = 6.0, 2.2  # mm: one tick box per difference, big enough for a child's tick
+_COMPACT_HEAD_H = 8.0  # the compact heading row: title band and name/date line
+_COMPACT_HEAD_SPACE = 1.5  # between that row and picture A
+_COMPACT_PAIR_GAP = 1.8  # between pictures A and B
+_COMPACT_COLUMN_W = 3 * _TICK_BOX + 2 * _TICK_GAP + 1.6  # narrowest side column: three tick boxes in a row
+_COMPACT_COLUMN_GAP = 2.5  # between the column and the pictures
+_NAME_DATE_W = (90.0, 70.0)  # mm for "Name ___ Date ___" in the compact heading: wanted, least
+
 ProgressCallback = Callable[[str, float, int], None]
 """``progress(stage, done, total)``; stage is "puzzles" (made or loaded), "working" (``done`` a float: puzzles
 made plus the shares of those under way) or "pages" (laid out)."""
@@ -360,17 +373,18 @@ class _Typesetter:
         ops.append(_Text(x, y, text, size, bold, color or self.palette.ink, family))
         return w
 
-    def wrap(self, text: str, size: float, max_width: float, max_lines: int = 2) -> list[str]:
-        """``text`` broken into lines no wider than ``max_width`` mm (at word breaks, or anywhere for CJK)."""
+    def wrap(self, text: str, size: float, max_width: float, max_lines: int = 2, *, bold: bool = False) -> list[str]:
+        """``text`` broken into lines no wider than ``max_width`` mm (at word breaks, or anywhere for CJK); past
+        ``max_lines`` the last line ends with an ellipsis."""
         lines: list[str] = []
         rest = text
         while rest and len(lines) < max_lines:
-            if self.width(rest, size) <= max_width:
+            if self.width(rest, size, bold=bold) <= max_width:
                 lines.append(rest)
                 rest = ""
                 break
             cut = len(rest)
-            while cut > 1 and self.width(rest[:cut], size) > max_width:
+            while cut > 1 and self.width(rest[:cut], size, bold=bold) > max_width:
                 cut -= 1
             space = rest.rfind(" ", 0, cut + 1)
             if space > 0:
@@ -378,7 +392,7 @@ class _Typesetter:
             lines.append(rest[:cut].rstrip())
             rest = rest[cut:].lstrip()
         if rest and lines:
-            lines[-1] = self.fit(lines[-1] + " " + rest, size, max_width)
+            lines[-1] = self.fit(lines[-1] + " " + rest, size, max_width, bold=bold)
         return lines
 
 
@@ -403,6 +417,7 @@ class _Composer(_Typesetter):
         self.pages: list[list[_Op]] = []
         self.page_kinds: list[str] = []
         self.placements: list[ImagePlacement] = []
+        self.puzzle_layouts: dict[int, str] = {}  # puzzle index -> "regular" or "compact"
         self._pictures: dict[tuple[int, str, tuple[int, int]], bytes] = {}
 
     # --- pictures ------------------------------------------------------------------------------
@@ -471,17 +486,18 @@ class _Composer(_Typesetter):
         return y + height
 
     def name_date_line(self, ops: list[_Op], y: float, *, class_line: str = "") -> float:
-        """[class line]  Name ______  Date ____ ; returns the y below it."""
+        """[class line]  Name ______  Date ____ ; returns the y below it. A class line wider than 40 % of the
+        line gets its own lines above, in full."""
         size, baseline = 10.5, y + 5.5
         x0, x1 = self.margin, self.margin + self.content_w
-        if class_line:
-            class_line = self.fit(class_line, size, self.content_w * 0.4, bold=True)
+        if class_line and self.width(class_line, size, bold=True) > self.content_w * 0.4:
+            for line in self.wrap(class_line, size, self.content_w, max_lines=4, bold=True):
+                self.text(ops, x0, baseline, line, size, bold=True)
+                baseline += 4.8
+            baseline += 1.0
+        elif class_line:
             x0 += self.text(ops, x0, baseline, class_line, size, bold=True) + 6
-        split = x0 + (x1 - x0) * 0.64
-        w = self.text(ops, x0, baseline, self.t("name"), size, color=self.palette.muted)
-        ops.append(_Line(x0 + w + 2, baseline + 0.8, split - 6, baseline + 0.8, self.palette.rule, 0.3))
-        w = self.text(ops, split, baseline, self.t("date"), size, color=self.palette.muted)
-        ops.append(_Line(split + w + 2, baseline + 0.8, x1, baseline + 0.8, self.palette.rule, 0.3))
+        self.name_date_fields(ops, x0, x1, baseline, size)
         return baseline + 2.5
 
     def footer(self, ops: list[_Op], page_number: int, total: int, extra: str = "") -> None:
@@ -516,11 +532,29 @@ class _Composer(_Typesetter):
 
     # --- the pages -------------------------------------------------------------------------------
     def puzzle_page(self, index: int, page_number: int, total: int) -> list[_Op]:
+        """One puzzle page: the regular layout, or the compact one (see ``compact_puzzle_page``) when the
+        regular heading holds a landscape picture below ``TARGET_WIDTH_SHARE`` of the printable width and the
+        compact page prints it larger."""
         ops: list[_Op] = []
+        y = self.regular_heading(ops, index)
+        bottom = self.page_h - self.margin - 4.5
+        arrangement, scale = self.pair_arrangement(index, y, bottom)
+        if self.compact_helps(index, scale):
+            compact = self.compact_puzzle_page(index, page_number, total)
+            if compact is not None:
+                self.puzzle_layouts[index] = "compact"
+                return compact
+        self.puzzle_layouts[index] = "regular"
+        self.place_pair(ops, index, y, bottom, arrangement, scale)
+        self.footer(ops, page_number, total, self.t("seed", seed=self.puzzles[index].seed))
+        return ops
+
+    def regular_heading(self, ops: list[_Op], index: int) -> float:
+        """Title band, class and name line, the instruction with its tick boxes, the teacher's instructions;
+        returns the y below them."""
         puzzle = self.puzzles[index]
-        pack = len(self.puzzles) > 1
         badge = self.difficulty_label(puzzle)
-        if pack:
+        if len(self.puzzles) > 1:
             badge = f"{self.t('badge', number=index + 1)}  ·  {badge}"
         y = self.header_band(ops, self.page_title(index), badge, tag=self.version_tag(index))
         y = self.name_date_line(ops, y + 1.0, class_line=self.options.class_line)
@@ -530,7 +564,7 @@ class _Composer(_Typesetter):
         baseline = y + 7.0
         x = self.margin + self.magnifier(ops, self.margin, baseline)
         instruction_w = self.text(ops, x, baseline, instruction_text(self.lang, len(puzzle)), size, bold=True)
-        box, gap = 6.0, 2.2
+        box, gap = _TICK_BOX, _TICK_GAP
         found = self.t("found")
         boxes_w = self.width(found, 9.5) + 2.5 + len(puzzle) * (box + gap) - gap
         if x + instruction_w + 8 + boxes_w <= self.margin + self.content_w:
@@ -542,17 +576,15 @@ class _Composer(_Typesetter):
         for i in range(len(puzzle)):
             ops.append(_Box(tx + i * (box + gap), tick_y, box, box, self.palette.ink, None, 0.35, radius=0.8))
         if self.options.instructions:
-            for line in self.wrap(self.options.instructions, 10.5, self.content_w - 8.5):
+            for line in self.wrap(self.options.instructions, 10.5, self.content_w - 8.5, max_lines=6):
                 y += 4.6
                 self.text(ops, self.margin + 8.5, y, line, 10.5)
             y += 1.8
+        return y
 
-        self.place_pair(ops, index, y, self.page_h - self.margin - 4.5)
-        self.footer(ops, page_number, total, self.t("seed", seed=puzzle.seed))
-        return ops
-
-    def place_pair(self, ops: list[_Op], index: int, top: float, bottom: float) -> None:
-        """The two pictures between ``top`` and ``bottom`` (mm), as large as the page allows, at one scale.
+    def pair_arrangement(self, index: int, top: float, bottom: float) -> tuple[str, float]:
+        """How the regular page places the two pictures between ``top`` and ``bottom`` (mm): the arrangement
+        and its scale (mm per working pixel).
 
         Three arrangements are measured and the one that prints the pictures largest is used: stacked with a
         label row above each, stacked with the labels in a narrow column to their left (when the height
@@ -568,7 +600,13 @@ class _Composer(_Typesetter):
         if self.options.orientation == "landscape":  # landscape paper: side by side unless clearly worse
             choices["side_by_side"] = side_by_side * 1.02
         arrangement = max(choices, key=lambda k: choices[k])
-        scale = {"stacked": stacked, "beside": beside, "side_by_side": side_by_side}[arrangement]
+        return arrangement, {"stacked": stacked, "beside": beside, "side_by_side": side_by_side}[arrangement]
+
+    def place_pair(self, ops: list[_Op], index: int, top: float, bottom: float, arrangement: str, scale: float) -> None:
+        """The two pictures between ``top`` and ``bottom`` (mm) in the arrangement ``pair_arrangement`` chose."""
+        h_px, w_px = self.puzzles[index].shape
+        area_h, label_h, gap, gutter = bottom - top, 6.0, 2.0, 14.0
+        cw = self.content_w
         pic_w, pic_h = w_px * scale, h_px * scale
         roles = ("original", "modified")
         if arrangement == "side_by_side":
@@ -596,6 +634,175 @@ class _Composer(_Typesetter):
             self.badge_circle(ops, sx + 2.6, sy + 2.8, 2.6, letter, 9.5, self.palette.accent)
             self.text(ops, sx + 7.0, sy + 4.3, self.fit(self.t(role), 11, pic_w - 8, bold=True), 11, bold=True)
             self.picture(ops, index, role, sx, sy + label_h, scale)
+
+    # --- the compact puzzle page ----------------------------------------------------------------------
+    def compact_scale(self, index: int) -> float:
+        """mm per working pixel of both pictures on the compact page: stacked from below the heading row down
+        to the bottom margin, leaving at least ``_COMPACT_COLUMN_W`` of width for the side column."""
+        h_px, w_px = self.puzzles[index].shape
+        top = self.margin + _COMPACT_HEAD_H + _COMPACT_HEAD_SPACE
+        bottom = self.page_h - self.margin
+        by_width = (self.content_w - _COMPACT_COLUMN_W - _COMPACT_COLUMN_GAP) / w_px
+        by_height = (bottom - top - _COMPACT_PAIR_GAP) / (2 * h_px)
+        return min(by_width, by_height, _MAX_MM_PER_PIXEL)
+
+    def compact_helps(self, index: int, regular_scale: float) -> bool:
+        """Whether puzzle ``index`` should get the compact page: a landscape picture on portrait paper that the
+        regular page prints below ``TARGET_WIDTH_SHARE`` of the printable width, and the compact page larger."""
+        h_px, w_px = self.puzzles[index].shape
+        if self.options.orientation != "portrait" or w_px <= h_px:
+            return False
+        if w_px * regular_scale >= TARGET_WIDTH_SHARE * self.content_w:
+            return False
+        return self.compact_scale(index) > regular_scale * 1.001
+
+    def compact_puzzle_page(self, index: int, page_number: int, total: int) -> list[_Op] | None:
+        """The puzzle page with a one-line heading, for a landscape picture the regular heading leaves too small.
+
+        The heading row holds the title (with the version tag) on the left and "Name ___ Date ___" on the
+        right. The pictures, stacked A above B at one scale, take the rest of the height and all of the width
+        but a column on their left. Beside A: its badge, the instruction, the tick boxes, then the teacher's
+        instructions (continued beside B when long). Beside B: its badge; at B's foot (or the page's, when a
+        flat picture leaves height the instructions need) the class line, the puzzle number and difficulty,
+        and the footer (maker, seed, page). Nothing is cut: returns None when the teacher's words do not all
+        fit in that column, and the regular page is used then.
+        """
+        puzzle = self.puzzles[index]
+        palette = self.palette
+        h_px, w_px = puzzle.shape
+        scale = self.compact_scale(index)
+        pic_w, pic_h = w_px * scale, h_px * scale
+        top = self.margin + _COMPACT_HEAD_H + _COMPACT_HEAD_SPACE
+        y_a = top  # right under the heading row: the column's footer sits at B's foot, whatever is spare
+        y_b = y_a + pic_h + _COMPACT_PAIR_GAP
+        pic_x = self.margin + self.content_w - pic_w
+        col_x, col_w = self.margin, pic_x - _COMPACT_COLUMN_GAP - self.margin
+
+        ops: list[_Op] = []
+        self.compact_heading(ops, index)
+
+        # Beside A: badge, instruction, tick boxes.
+        y = self.column_badge(ops, col_x, y_a, "A", self.t("original_short"), col_w)
+        for line in self.wrap(instruction_text(self.lang, len(puzzle)), 9.5, col_w, max_lines=4, bold=True):
+            y += 4.2
+            self.text(ops, col_x, y, line, 9.5, bold=True)
+        y += 4.6
+        self.text(ops, col_x, y, self.fit(self.t("found"), 8.5, col_w), 8.5, color=palette.muted)
+        y += 1.8
+        box, gap = _TICK_BOX, _TICK_GAP
+        per_row = max(1, int((col_w + gap) // (box + gap)))
+        for i in range(len(puzzle)):
+            row, col = divmod(i, per_row)
+            ops.append(_Box(col_x + col * (box + gap), y + row * (box + gap), box, box, palette.ink, None, 0.35, 0.8))
+        y += math.ceil(len(puzzle) / per_row) * (box + gap) + 1.0
+        if y > y_a + pic_h:
+            return None
+
+        # Beside B: badge on top; class line, puzzle and difficulty, footer at the bottom (bottom up).
+        y_b_free = self.column_badge(ops, col_x, y_b, "B", self.t("modified_short"), col_w)
+        rows: list[tuple[str, float, bool, RGB, float]] = []  # text, size, bold, colour, leading (top down)
+        if self.options.class_line:
+            size, leading = 8.5, 3.7
+            lines = self.wrap(self.options.class_line, size, col_w, max_lines=1000, bold=True)
+            if len(lines) > 3:  # a long class line leaves room for the instructions in a smaller size
+                size, leading = 7.5, 3.3
+                lines = self.wrap(self.options.class_line, size, col_w, max_lines=1000, bold=True)
+            rows.extend((line, size, True, palette.ink, leading) for line in lines)
+            rows.append(("", 0.0, False, palette.ink, 1.5))
+        if len(self.puzzles) > 1:
+            rows.append((self.fit(self.t("badge", number=index + 1), 8, col_w), 8.0, False, palette.muted, 3.4))
+        rows.append((self.fit(self.difficulty_label(puzzle), 8, col_w), 8.0, False, palette.muted, 3.4))
+        rows.append(("", 0.0, False, palette.ink, 2.0))
+        for key, values in (
+            ("footer", {}),
+            ("seed", {"seed": puzzle.seed}),
+            ("page", {"page": page_number, "total": total}),
+        ):
+            rows.append((self.fit(self.t(key, **values), 6.5, col_w), 6.5, False, palette.muted, 2.9))
+        # The group stands at B's foot; when the teacher's instructions need more room (a flat picture leaves
+        # height spare), at the foot of the page.
+        group_h = sum(r[4] for r in rows) + 0.6
+        for foot in (y_b + pic_h, self.page_h - self.margin):
+            group_top = foot - group_h
+            # The teacher's instructions, in full, in what is left of the column.
+            spaces = [(y + 1.5, y_a + pic_h), (y_b_free, group_top - 2.0)]
+            words: list[_Op] = []
+            if group_top >= y_b_free and self.flow_text(words, self.options.instructions, col_x, col_w, spaces):
+                break
+        else:
+            return None
+        ops.extend(words)
+        baseline = group_top
+        for text, size, bold, color, leading in rows:
+            baseline += leading
+            if text:
+                self.text(ops, col_x, baseline, text, size, bold=bold, color=color)
+
+        self.picture(ops, index, "original", pic_x, y_a, scale)
+        self.picture(ops, index, "modified", pic_x, y_b, scale)
+        return ops
+
+    def compact_heading(self, ops: list[_Op], index: int) -> None:
+        """One row: the title (and version tag) in a tinted band on the left, "Name ___ Date ___" on the right."""
+        palette = self.palette
+        x0, y, h = self.margin, self.margin, _COMPACT_HEAD_H
+        x1 = x0 + self.content_w
+        tag = self.version_tag(index)
+        tag_size = 9.5
+        tag_w = self.width(tag, tag_size, bold=True) + 5.0 if tag else 0.0
+        fixed = 4.0 + 4.0 + (tag_w + 1.5 if tag else 0.0) + 5.0  # band padding, tag, gap to the name line
+        title = self.page_title(index)
+        # The largest size from 13 pt down to 10 pt at which the title fits beside a full name line; a longer
+        # title may shorten the name line to its least, and is ellipsised only past that.
+        for size in (13.0, 12.0, 11.0, 10.0):
+            if self.width(title, size, bold=True) <= self.content_w - _NAME_DATE_W[0] - fixed:
+                break
+        title = self.fit(title, size, self.content_w - _NAME_DATE_W[1] - fixed, bold=True)
+        band_w = 4.0 + self.width(title, size, bold=True) + 4.0 + (tag_w + 1.5 if tag else 0.0)
+        ops.append(_Box(x0, y, band_w, h, None, palette.tint, radius=2.5))
+        baseline = y + h / 2 + size * 0.353 * 0.36
+        self.text(ops, x0 + 4.0, baseline, title, size, bold=True, color=palette.accent)
+        if tag:
+            tag_x = x0 + band_w - 1.5 - tag_w
+            ops.append(_Box(tag_x, y + 1.4, tag_w, h - 2.8, None, palette.accent, radius=1.8))
+            tag_base = y + h / 2 + tag_size * 0.353 * 0.36
+            self.text(ops, tag_x + tag_w / 2, tag_base, tag, tag_size, bold=True, color=palette.white, align="center")
+        self.name_date_fields(ops, x0 + band_w + 5.0, x1, y + h / 2 + 10 * 0.353 * 0.36 + 0.4, 10.0)
+
+    def name_date_fields(self, ops: list[_Op], x0: float, x1: float, baseline: float, size: float) -> None:
+        """The fields "Name ______  Date ____" between ``x0`` and ``x1`` (mm), written on lines under ``baseline``."""
+        split = x0 + (x1 - x0) * 0.64
+        w = self.text(ops, x0, baseline, self.t("name"), size, color=self.palette.muted)
+        ops.append(_Line(x0 + w + 2, baseline + 0.8, split - 6, baseline + 0.8, self.palette.rule, 0.3))
+        w = self.text(ops, split, baseline, self.t("date"), size, color=self.palette.muted)
+        ops.append(_Line(split + w + 2, baseline + 0.8, x1, baseline + 0.8, self.palette.rule, 0.3))
+
+    def column_badge(self, ops: list[_Op], x: float, y: float, letter: str, label: str, w: float) -> float:
+        """A picture's letter in a circle with its short name beside it, at the top of the side column;
+        returns the y below it."""
+        r = 3.4
+        self.badge_circle(ops, x + r, y + r, r, letter, 11, self.palette.accent)
+        size = 8.0
+        label = self.fit(label, size, w - 2 * r - 1.8, bold=True)
+        self.text(ops, x + 2 * r + 1.8, y + r + size * 0.353 * 0.36, label, size, bold=True)
+        return y + 2 * r + 2.0
+
+    def flow_text(self, ops: list[_Op], text: str, x: float, w: float, spaces: Sequence[tuple[float, float]]) -> bool:
+        """``text`` wrapped to ``w`` mm and poured into ``spaces`` ((top, bottom) mm, in order), at 8 pt or, if
+        that does not fit, 7 pt; returns False, drawing nothing, when it does not fit even so."""
+        if not text:
+            return True
+        for size, leading in ((8.0, 3.5), (7.0, 3.1)):
+            lines = self.wrap(text, size, w, max_lines=1000)
+            capacity = [max(0, int((b - t) // leading)) for t, b in spaces]
+            if len(lines) > sum(capacity):
+                continue
+            for (space_top, _), room in zip(spaces, capacity, strict=True):
+                for k, line in enumerate(lines[:room]):
+                    self.text(ops, x, space_top + (k + 1) * leading - 0.6, line, size)
+                lines = lines[room:]
+            return True
+        return False
 
     def answer_block(self, ops: list[_Op], index: int, x: float, y: float, w: float, h: float) -> None:
         """One answer key inside the box (x, y, w, h): heading, marked picture, legend."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import html
 import io
 import math
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -25,15 +27,19 @@ from spotdiff_core.fonts import cjk_font_available, find_cjk_fonts, find_latin_f
 from spotdiff_core.puzzle import Difference, Puzzle, bbox_of, center_of, marker_circle
 from spotdiff_core.samples import illustration
 from spotdiff_core.worksheet import (
+    MAX_INSTRUCTIONS_CHARS,
+    MAX_TITLE_CHARS,
     MIN_PRINT_DPI,
     MIN_SOURCE_DPI,
     PAGE_MARGIN_MM,
+    TARGET_WIDTH_SHARE,
     Worksheet,
     WorksheetOptions,
     build_worksheet,
     instruction_text,
     make_worksheet,
     to_print_gray,
+    worksheet_text,
 )
 from tests.conftest import photo
 
@@ -341,26 +347,207 @@ def printable_width_share(pdf: bytes, paper: str, page: int) -> list[float]:
     return [i["width_pt"] * MM_PER_PT / (page_w_mm - 2 * PAGE_MARGIN_MM) for i in pdf_images(pdf)[page]]
 
 
+def picture_boxes(worksheet: Worksheet, page: int) -> list[tuple[float, float, float, float]]:
+    """Each picture's box (x, y, w, h) in mm from the page's top-left corner, from the PDF's cm operators."""
+    page_h = worksheet.options.page_size_mm[1]
+    return [
+        (
+            i["x_pt"] * MM_PER_PT,
+            page_h - (i["y_pt"] + i["height_pt"]) * MM_PER_PT,
+            i["width_pt"] * MM_PER_PT,
+            i["height_pt"] * MM_PER_PT,
+        )
+        for i in pdf_images(worksheet.pdf)[page]
+    ]
+
+
+def word_boxes(pdf: bytes, page: int) -> list[tuple[str, tuple[float, float, float, float]]] | None:
+    """Every word poppler's pdftotext finds on one page with its box (x, y, w, h) in mm, or None without poppler."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        return None
+    number = str(page + 1)
+    done = subprocess.run(
+        [tool, "-bbox", "-f", number, "-l", number, "-", "-"], input=pdf, capture_output=True, check=True
+    )
+    found = re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', done.stdout.decode()
+    )
+    return [
+        (
+            html.unescape(text),
+            (
+                float(x0) * MM_PER_PT,
+                float(y0) * MM_PER_PT,
+                (float(x1) - float(x0)) * MM_PER_PT,
+                (float(y1) - float(y0)) * MM_PER_PT,
+            ),
+        )
+        for x0, y0, x1, y1, text in found
+    ]
+
+
+def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def things_on_the_pictures(worksheet: Worksheet, page: int) -> list[str]:
+    """What is drawn over a picture on one page: shapes from the layout's operations (a picture's own frame
+    aside) and words where poppler finds them in the PDF (without poppler, where each text starts). Empty on a
+    good page."""
+    pictures = picture_boxes(worksheet, page)
+    words = word_boxes(worksheet.pdf, page)
+    drawn: list[tuple[str, tuple[float, float, float, float]]] = list(words or [])
+    for op in worksheet._pages[page]:
+        name = type(op).__name__
+        if name == "_Box":
+            box = (op.x, op.y, op.w, op.h)
+            if any(np.allclose(box, p, atol=0.05) for p in pictures):
+                continue  # the frame drawn around a picture
+        elif name == "_Circle":
+            box = (op.cx - op.r, op.cy - op.r, 2 * op.r, 2 * op.r)
+        elif name == "_Line":
+            box = (min(op.x1, op.x2), min(op.y1, op.y2), abs(op.x2 - op.x1) + 1e-3, abs(op.y2 - op.y1) + 1e-3)
+        elif name == "_Text" and words is None:
+            box = (op.x, op.y - op.size * 0.353 * 0.75, 1e-3, op.size * 0.353)
+        else:
+            continue
+        drawn.append((f"{name} {op}", box))
+    return [what for what, box in drawn for p in pictures if overlap(box, p)]
+
+
+def squeezed_text(pdf: bytes, page: int) -> str:
+    return squeeze(poppler_text(pdf, page) or pdf_text(pdf, page))
+
+
 @pytest.mark.parametrize("paper", ["a4", "letter"])
-@pytest.mark.parametrize("size", [(640, 427), (800, 450), (1024, 683), (2048, 1365)])
+@pytest.mark.parametrize(
+    "size",
+    [(640, 427), (800, 450), (1024, 683), (2048, 1365), (640, 480), (1024, 768), (2048, 1536)],
+    ids=lambda s: f"{s[0]}x{s[1]}",
+)
 def test_a_landscape_picture_from_640_px_fills_85_percent_of_portrait_paper(paper, size):
-    # A picture saved from the web (640 px, 3:2) used to print at 60 % of the width, held back by 150 dpi.
-    puzzle = synthetic_puzzle(*size)
-    options = WorksheetOptions(paper=paper, answers="after", class_line="Class 3B")
-    worksheet = build_worksheet([puzzle], options=options, titles=["Web picture"])
+    # A picture saved from the web (640 px, 3:2) used to print at 60 % of the width, held back by 150 dpi; a 4:3
+    # one on Letter at 76 %, held back by the heading (then the compact page: one heading row, a side column).
+    # With everything a teacher may ask for on the sheet: class line, own instructions, a version label.
+    puzzle = synthetic_puzzle(*size, n=5)
+    options = WorksheetOptions(
+        paper=paper, answers="after", class_line="Class 3B · Science", instructions="Circle them on picture B."
+    )
+    worksheet = build_worksheet([puzzle], options=options, titles=["Web picture"], versions=["A"])
     shares = printable_width_share(worksheet.pdf, paper, 0)
-    assert len(shares) == 2 and min(shares) >= 0.85, shares
+    assert len(shares) == 2 and min(shares) >= TARGET_WIDTH_SHARE == 0.85, (shares, worksheet.layouts)
     assert shares[0] == pytest.approx(shares[1])  # both pictures at one scale
     a, b = worksheet.placements[:2]
-    assert b.y_mm >= a.y_mm + a.height_mm  # stacked, A above B
+    assert (a.role, b.role) == ("original", "modified") and b.y_mm >= a.y_mm + a.height_mm  # stacked, A above B
     assert min(printable_width_share(worksheet.pdf, paper, 1)) >= 0.85  # the answer key too
-    assert worksheet.min_source_dpi >= MIN_SOURCE_DPI
+    assert worksheet.min_source_dpi >= MIN_SOURCE_DPI and worksheet.min_dpi >= MIN_PRINT_DPI
+    # Everything the teacher asked for is on the page, in full, and nothing is drawn over a picture.
+    text = squeezed_text(worksheet.pdf, 0)
+    for expected in (
+        "Web picture",
+        "Name",
+        "Date",
+        "Class 3B · Science",
+        "Version A",
+        "Circle them on picture B.",
+        "Find the 5 differences!",
+        "Found:",
+        "Original",
+        "Changed",
+        "Page 1 of 2",
+    ):
+        assert squeeze(expected) in text, (expected, text)
+    boxes = [op for op in worksheet._pages[0] if type(op).__name__ == "_Box" and op.w == op.h == 6.0]
+    assert len(boxes) == len(puzzle)  # one tick box per difference
+    assert things_on_the_pictures(worksheet, 0) == []
+    key = squeezed_text(worksheet.pdf, 1)
+    assert squeeze("Puzzle 1 · Version A") in key and "Webpicture" in key  # (its numbers sit on the picture)
 
 
-def test_a_4_by_3_picture_fills_85_percent_of_a4_and_a_portrait_picture_goes_side_by_side():
-    shares = printable_width_share(build_worksheet([synthetic_puzzle(640, 480)]).pdf, "a4", 0)
-    assert min(shares) >= 0.85
+def test_the_compact_page_is_used_only_where_the_regular_one_prints_below_85_percent():
+    cases = {  # (paper, size, with class line and instructions): layout
+        ("letter", (1024, 768), False): "compact",  # 76 % on the regular page
+        ("letter", (1024, 683), True): "compact",  # 83 %
+        ("a4", (1024, 768), True): "compact",  # 83 %
+        ("a4", (1024, 768), False): "regular",  # 85.2 %
+        ("letter", (1024, 683), False): "regular",  # 85.6 %
+        ("a4", (1024, 683), True): "regular",
+        ("letter", (1024, 576), True): "regular",
+        ("letter", (320, 240), True): "regular",  # held small by its pixels (100 dpi), not by the heading
+        ("letter", (768, 1024), True): "regular",  # portrait: side by side
+    }
+    for (paper, size, extras), layout in cases.items():
+        words = {"class_line": "Class 3B", "instructions": "Circle them on picture B."} if extras else {}
+        for orientation in ("portrait", "landscape"):
+            options = WorksheetOptions(paper=paper, orientation=orientation, answers="none", **words)
+            worksheet = build_worksheet([synthetic_puzzle(*size)], options=options)
+            expected = layout if orientation == "portrait" else "regular"  # landscape paper: side by side
+            assert worksheet.layouts == (expected,), (paper, size, extras, orientation)
+
+
+def worst_case_words(lang: str) -> dict[str, str]:
+    """The longest class line and instructions the options allow, in one language."""
+    if lang == "ja":
+        instructions = (
+            "Bの えで みつけた まちがいに いろえんぴつで まるを つけて、ひとつ みつけたら はこに チェックを いれよう。"
+        )
+        class_line = "3ねん 2くみ · りか · はるの がっき · さとう せんせい "
+    else:
+        instructions = "Circle every difference you find on picture B with a coloured pencil, then tick a box. "
+        class_line = "Class 4B · Mrs Sato · Science · Spring term · Room 12 "
+    return {
+        "instructions": (instructions * 10)[:MAX_INSTRUCTIONS_CHARS].strip(),
+        "class_line": (class_line * 10)[:MAX_TITLE_CHARS].strip(),
+    }
+
+
+def is_subsequence(needle: str, haystack: str) -> bool:
+    rest = iter(haystack)
+    return all(c in rest for c in needle)
+
+
+@pytest.mark.parametrize("lang", ["en", pytest.param("ja", marks=needs_cjk)])
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_the_longest_class_line_and_instructions_with_10_differences_still_fill_85_percent_in_full(paper, lang):
+    # The compact page's column holds the most a teacher can type (MAX_INSTRUCTIONS_CHARS, MAX_TITLE_CHARS) with
+    # 10 tick boxes, in a pack with version labels: nothing falls back to the regular page, nothing is cut.
+    words = worst_case_words(lang)
+    options = WorksheetOptions(paper=paper, lang=lang, answers="none", **words)
+    puzzles = [synthetic_puzzle(1024, 768, n=10), synthetic_puzzle(1024, 683, n=10, seed=1)]
+    worksheet = build_worksheet(puzzles, options=options, titles=["Bus", "Bus"], versions=["A", "B"])
+    for index, page in enumerate(worksheet.pages_of_kind("puzzle")):
+        assert min(printable_width_share(worksheet.pdf, paper, page)) >= 0.85, (index, worksheet.layouts)
+        text = squeezed_text(worksheet.pdf, page)
+        for expected in (words["class_line"], words["instructions"]):
+            # In full, even where the column breaks it over A's and B's side: every character, in order.
+            assert is_subsequence(squeeze(expected), text), (expected, text)
+        assert "…" not in text
+        assert squeeze(worksheet_text(lang, "version", label="AB"[index])) in text
+        assert squeeze(instruction_text(lang, 10)) in text
+        assert things_on_the_pictures(worksheet, page) == []
+    assert worksheet.layouts[0] == "compact"
+
+
+def test_when_the_column_cannot_hold_the_teachers_words_the_regular_page_is_used(monkeypatch):
+    # No text within the options' limits overflows the column (see the test above); should one ever, the page
+    # falls back to the regular layout rather than cut it.
+    from spotdiff_core.worksheet_layout import _Composer
+
+    monkeypatch.setattr(_Composer, "flow_text", lambda self, ops, text, *a: not text)
+    options = WorksheetOptions(paper="letter", answers="none", class_line="Class 3B", instructions="Circle them.")
+    worksheet = build_worksheet([synthetic_puzzle(1024, 768)], options=options)
+    assert worksheet.layouts == ("regular",)
+    assert min(printable_width_share(worksheet.pdf, "letter", 0)) < 0.85
+    assert "Circle them." in pdf_text(worksheet.pdf, 0) and len(worksheet.placements) == 2
+    without = build_worksheet([synthetic_puzzle(1024, 768)], options=dataclasses.replace(options, instructions=""))
+    assert without.layouts == ("compact",)
+
+
+def test_a_4_by_3_picture_fills_85_percent_of_a4_and_letter_and_a_portrait_picture_goes_side_by_side():
     for paper in ("a4", "letter"):
+        worksheet = build_worksheet([synthetic_puzzle(640, 480)], options=WorksheetOptions(paper=paper))
+        assert min(printable_width_share(worksheet.pdf, paper, 0)) >= 0.85
         worksheet = build_worksheet([synthetic_puzzle(480, 640)], options=WorksheetOptions(paper=paper))
         a, b = worksheet.placements[:2]
         assert b.x_mm >= a.x_mm + a.width_mm and a.y_mm == pytest.approx(b.y_mm)  # side by side
