@@ -15,6 +15,7 @@ import numpy as np
 from . import limits
 from .clone import clone_fill
 from .color import lab_to_rgb, rgb_to_lab
+from .horizon import crossing_fill, find_crossing
 from .inpainters.base import Inpainter
 from .membrane import MAX_SMOOTH_TEXTURE, membrane_fill, surround_texture
 from .naturalness import (
@@ -103,6 +104,10 @@ KIN_DELTA_E = 12.0  # kin of a thing (see kin): another thing this close in mean
 KIN_AREA_RATIO = 2.5  # ... within this factor in size ...
 KIN_ASPECT_RATIO = 1.6  # ... and of a like shape (box aspect within this factor, extent within KIN_EXTENT)
 KIN_EXTENT = 0.2
+KIN_MIN_CONTRAST = 12.0  # ... that stands out from its own surround by this dE (the sphinx's flank is no
+# kin of the small pyramid above it: it is a piece of the sphinx)
+KIN_RING = 4  # px: the surround a thing is told apart from
+_RING_KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * KIN_RING + 1, 2 * KIN_RING + 1))
 ROW_TOLERANCE = 0.3  # kin whose centre is this share of the thing's height (width) level with it form a row
 CUT_OFFSETS = tuple(range(EDGE_REACH + 1, EDGE_REACH + 9))  # px out from a cut-out where its surround is judged
 
@@ -127,8 +132,10 @@ class EditContext:
     reserved: np.ndarray | None = None  # (H, W) bool, objects still waiting to be changed: copies avoid them
     fills: dict = field(default_factory=dict)  # hole and source -> filled pixels, for this picture's edits
     drawn: bool = True  # the picture is a drawing (flat colour), not a photo
-    things: np.ndarray | None = None  # (N, 8) float32: the segments' colour, size, place, shape (things_table)
-    eyes: np.ndarray | None = None  # (N, 2) float32: centres of drawn eyes (protect.drawn_eyes)
+    things: np.ndarray | None = (
+        None  # (N, 9) float32: the segments' colour, size, place, shape, contrast (things_table)
+    )
+    eyes: np.ndarray | None = None  # (N, 4) float32: drawn eyes (x, y, size, opening) (protect.drawn_eyes)
 
 
 @dataclass(frozen=True, eq=False)
@@ -230,7 +237,8 @@ class _Removal:
     image: np.ndarray  # the picture with the hole filled
     hole: np.ndarray  # (H, W) bool: the object grown by its halo
     width: int  # px: the ring the fill continues
-    attached: float | None  # the cut's "attached" score; None when it runs through texture (see dangling)
+    attached: float | None  # the cut's "attached" score; None when it runs through texture or a line is drawn
+    # on across the hole (then dangling judges it)
 
 
 def _remove_object(
@@ -262,7 +270,8 @@ def _remove_object(
         extra = int(np.argmin([line.score for line in lines]))
         cut = lines[extra].score
         if cut > (HARD_LIMITS if ctx.relaxed else LIMITS)["attached"]:
-            return None
+            # crossed by edges: in a drawing, maybe only the line between two paints it stands on
+            return _remove_across_line(ctx, _grow(mask, halo + extra), area) if ctx.drawn else None
     hole = _grow(mask, halo + extra)
     if (hole & ctx.blocked).any():
         return None
@@ -297,6 +306,19 @@ def _remove_object(
         image = cloned if cloned is not None else ctx.inpainter.inpaint(ctx.image, hole, seed=seed, source=source)
         ctx.fills[key] = image[hole]
     return _Removal(image, hole, width, None if cut is None else round(cut, 4))
+
+
+def _remove_across_line(ctx: EditContext, hole: np.ndarray, area: int) -> _Removal | None:
+    """A drawn thing standing on the line between two paints (a pyramid on the horizon): the line is drawn
+    on straight across the hole and each side painted with its own paint (:mod:`horizon`); None when its
+    surround is anything else. The gate then judges whether the edges that crossed the cut go on."""
+    if (hole & ctx.blocked).any():
+        return None
+    width = max(8, ring_radius(area))
+    crossing = find_crossing(ctx.lab, hole, ring_of(hole, width) & ~ctx.blocked)
+    if crossing is None:
+        return None
+    return _Removal(crossing_fill(ctx.image, hole, crossing), hole, width, None)
 
 
 def _surround_kept(ctx: EditContext, hole: np.ndarray, thing: np.ndarray) -> np.ndarray:
@@ -614,7 +636,9 @@ def _holds_eye(cand: Candidate, ctx: EditContext) -> bool:
     if not inside.any():
         return False
     hull = cv2.convexHull(cv2.findNonZero(cand.segment.local_mask.astype(np.uint8)))
-    return any(cv2.pointPolygonTest(hull, (float(ex - x), float(ey - y)), False) >= 0 for ex, ey in ctx.eyes[inside])
+    return any(
+        cv2.pointPolygonTest(hull, (float(ex - x), float(ey - y)), False) >= 0 for ex, ey in ctx.eyes[inside, :2]
+    )
 
 
 def _own_paint(lab: np.ndarray, mask: np.ndarray, paint: np.ndarray) -> np.ndarray:
@@ -690,8 +714,8 @@ def _surround_match(ctx: EditContext, ring_local: np.ndarray, sx: int, sy: int, 
 
 
 def things_table(segments, lab_smooth: np.ndarray) -> np.ndarray:
-    """(N, 8) float32: each segment's mean Lab colour (blurred picture), area (px), centre (x, y), the
-    aspect of its box (w / h) and its extent (area / box area).
+    """(N, 9) float32: each segment's mean Lab colour (blurred picture), area (px), centre (x, y), the
+    aspect of its box (w / h), its extent (area / box area) and its contrast (dE from its surround's mean).
 
     Only segments of a size a difference's kin could have (within KIN_AREA_RATIO of the smallest and largest
     answer region) are listed: the specks and backgrounds a segmenter also returns cannot be kin.
@@ -709,8 +733,14 @@ def things_table(segments, lab_smooth: np.ndarray) -> np.ndarray:
         colour = cv2.mean(lab_smooth[y : y + h, x : x + w], mask=local)[:3]
         moments = cv2.moments(local, binaryImage=True)
         cx, cy = moments["m10"] / moments["m00"], moments["m01"] / moments["m00"]
-        rows.append((*colour, area, x + cx, y + cy, w / h, area / (w * h)))
-    return np.asarray(rows, np.float32).reshape(-1, 8)
+        x0, y0, x1, y1 = max(0, x - KIN_RING), max(0, y - KIN_RING), min(W, x + w + KIN_RING), min(H, y + h + KIN_RING)
+        inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        inside[y - y0 : y - y0 + h, x - x0 : x - x0 + w] = local
+        ring = cv2.dilate(inside, _RING_KERNEL) - inside
+        surround = cv2.mean(lab_smooth[y0:y1, x0:x1], mask=ring)[:3]
+        contrast = float(np.linalg.norm(np.subtract(colour, surround)))
+        rows.append((*colour, area, x + cx, y + cy, w / h, area / (w * h), contrast))
+    return np.asarray(rows, np.float32).reshape(-1, 9)
 
 
 def kin(cand: Candidate, ctx: EditContext) -> np.ndarray:
@@ -735,7 +765,8 @@ def kin(cand: Candidate, ctx: EditContext) -> np.ndarray:
         np.abs(t[:, 7] - area / (w * h)) <= KIN_EXTENT
     )
     elsewhere = np.linalg.norm(t[:, 4:6] - centre, axis=1) >= max(w, h)
-    found = like_colour & like_size & like_shape & elsewhere
+    standing_out = t[:, 8] >= KIN_MIN_CONTRAST  # a thing of its own, not a piece of a larger one of its colour
+    found = like_colour & like_size & like_shape & elsewhere & standing_out
     if not found.any():
         return np.zeros((0, 2), np.float32)
     # the same thing found again at other scales of the segmenter counts once

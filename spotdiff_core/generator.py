@@ -33,7 +33,7 @@ from .loading import as_rgb_image, resize_to_max_side, validate_max_side
 from .metrics import failed_guarantee, measure_change, spectral_residual_saliency
 from .naturalness import LIMITS, disk, verdict
 from .objectness import picture_edges
-from .protect import drawn_eyes, eye_pair_mask, face_mask, find_faces, head_mask
+from .protect import drawn_eyes, drawn_face_mask, eye_pair_mask, face_mask, find_faces, head_mask
 from .puzzle import Difference, Puzzle, bbox_of, center_of
 from .regions import Candidate, propose_candidates
 from .segmenters import SEGMENTERS
@@ -142,8 +142,10 @@ class Analysis:
     edges_near: np.ndarray  # (H, W) bool, within a few px of a Canny edge
     faces: tuple[tuple[int, int, int, int], ...] = ()
     drawn: bool = False  # a drawing (mostly flat colour), not a photo: see is_drawn
-    things: np.ndarray | None = None  # (N, 8) float32: every segment's colour, size, place, shape (edits.things_table)
-    eyes: np.ndarray | None = None  # (N, 2) float32: centres of drawn eyes (drawings only; see drawn_eyes)
+    things: np.ndarray | None = (
+        None  # (N, 9) float32: every segment's colour, size, place, shape, contrast (edits.things_table)
+    )
+    eyes: np.ndarray | None = None  # (N, 4) float32: drawn eyes (x, y, size, opening) (drawings only; see drawn_eyes)
 
 
 DRAWN_FLAT_SHARE = 0.55  # drawings measured 0.61-0.97 of their pixels flat, photos 0.01-0.47
@@ -317,7 +319,11 @@ class Pipeline:
         segments = self.segmenter.segment(image)
         report("segmenting", 0.15)
         faces = find_faces(image)
+        drawn = is_drawn(gradient)
+        eyes = drawn_eyes(lab) if drawn else None
         protected = face_mask(image.shape[:2], faces) | eye_pair_mask(segments, lab) | head_mask(lab)
+        if eyes is not None:
+            protected |= drawn_face_mask(image.shape[:2], eyes)
         lab_smooth = cv2.GaussianBlur(lab, (0, 0), 1.0)
         edges_near = picture_edges(lab)
         report("segmenting", 0.2)
@@ -330,7 +336,6 @@ class Pipeline:
             edges_near=edges_near,
             protected=protected,
         )
-        drawn = is_drawn(gradient)
         analysis = Analysis(
             lab,
             saliency,
@@ -342,7 +347,7 @@ class Pipeline:
             tuple(faces),
             drawn,
             things_table(segments, lab_smooth),
-            drawn_eyes(lab) if drawn else None,
+            eyes,
         )
         with self._lock:
             self._analyses[key] = analysis

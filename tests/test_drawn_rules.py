@@ -11,8 +11,10 @@ import pytest
 from spotdiff_core import ImageUnsuitableError, generate_puzzle
 from spotdiff_core.color import rgb_to_lab
 from spotdiff_core.edits import _clips_others, _grow
+from spotdiff_core.horizon import find_crossing
 from spotdiff_core.membrane import membrane_fill
-from spotdiff_core.protect import drawn_eyes
+from spotdiff_core.naturalness import ring_of
+from spotdiff_core.protect import drawn_eyes, drawn_face_mask
 from tests.helpers import guarantee_violations, object_pixels
 from tests.test_cut_rules import candidate_of, context
 from tests.test_guarantees import scene
@@ -196,7 +198,7 @@ def test_drawn_eyes_are_found_and_a_window_cross_is_not():
     cv2.line(lab_image, (250, 100), (290, 100), (10, 10, 10), 3)
     eyes = drawn_eyes(rgb_to_lab(lab_image))
     assert len(eyes) == 1
-    assert np.allclose(eyes[0], (100, 100), atol=3)
+    assert np.allclose(eyes[0, :2], (100, 100), atol=3)
 
 
 def test_a_creature_with_an_eye_is_not_recoloured_whole():
@@ -206,6 +208,102 @@ def test_a_creature_with_an_eye_is_not_recoloured_whole():
     red = object_pixels(image, RED, max_delta_e=2.0)
     assert not (puzzle.differences[0].mask & red).any(), "the creature was painted"
     assert (puzzle.differences[0].mask & object_pixels(image, BLUE, max_delta_e=2.0)).sum() > 3000
+
+
+SKIN = (225, 185, 110)
+
+
+def _face_with_headdress() -> np.ndarray:
+    """A drawn head in profile: a skin disc with one eye (a white, a blue iris, a black pupil), a blue
+    headdress beside it, and a blue ball far away; both blues can be recoloured, only the ball may be."""
+    image = np.empty((320, 560, 3), np.uint8)
+    image[:] = GRASS
+    cv2.ellipse(image, (130, 170), (40, 70), 0, 0, 360, BLUE, -1, cv2.LINE_AA)  # the headdress
+    cv2.circle(image, (190, 170), 55, SKIN, -1, cv2.LINE_AA)  # the face covers its front
+    cv2.ellipse(image, (212, 152), (14, 9), 0, 0, 360, (245, 245, 245), -1, cv2.LINE_AA)  # a cartoon's big eye
+    cv2.circle(image, (217, 152), 8, (60, 120, 220), -1, cv2.LINE_AA)  # iris
+    cv2.circle(image, (220, 152), 3, (10, 10, 10), -1, cv2.LINE_AA)  # pupil
+    cv2.circle(image, (450, 170), 40, BLUE, -1, cv2.LINE_AA)
+    return image
+
+
+def test_an_eye_in_a_face_keeps_the_face_and_what_frames_it():
+    # Review I: the sphinx's headdress was recoloured; its eye (a white beside a blue iris) was not found.
+    image = _face_with_headdress()
+    eyes = drawn_eyes(rgb_to_lab(image))
+    openings = eyes[eyes[:, 3] == 1.0]
+    assert len(openings) == 1 and np.allclose(openings[0, :2], (212, 152), atol=6)
+    face = drawn_face_mask(image.shape[:2], eyes)
+    assert face[170, 190] and face[165, 140]  # the face and the headdress's front
+    assert not face[170, 450]
+    # Without the face kept, the headdress is the second recolour (checked): now only the ball is.
+    with pytest.raises(ImageUnsuitableError) as raised:
+        generate_puzzle(image, n_differences=2, kinds=["recolor"], seed=0)
+    assert raised.value.held == 1
+    puzzle = generate_puzzle(image, n_differences=1, kinds=["recolor"], seed=0)
+    mask = puzzle.differences[0].mask
+    assert not mask[:, :300].any(), "the headdress beside the face was changed"
+    assert mask[170, 450]
+
+
+def test_a_window_or_a_red_apple_is_no_eye_in_a_face():
+    image = np.empty((200, 300, 3), np.uint8)
+    image[:] = GRASS
+    cv2.rectangle(image, (40, 60), (80, 100), (250, 250, 250), -1)  # a white window with a dark cross
+    cv2.line(image, (60, 60), (60, 100), (10, 10, 10), 3)
+    cv2.line(image, (40, 80), (80, 80), (10, 10, 10), 3)
+    cv2.circle(image, (200, 100), 14, RED, -1, cv2.LINE_AA)  # an apple with a highlight
+    cv2.circle(image, (195, 95), 5, (250, 250, 250), -1, cv2.LINE_AA)
+    eyes = drawn_eyes(rgb_to_lab(image))
+    assert not (eyes[:, 3] == 1.0).any()
+    assert not drawn_face_mask(image.shape[:2], eyes).any()
+
+
+# --- a thing on the line between two paints: the line drawn on ---------------------------------------
+
+SAND = (230, 215, 140)
+
+
+def _horizon(wavy: bool = False) -> np.ndarray:
+    """Sky above sand, the line between them sloping a little (or waving), anti-aliased."""
+    ys, xs = np.mgrid[0:300, 0:400]
+    line = 170 - 0.08 * (xs - 200) + (12 * np.sin(xs / 14.0) if wavy else 0)
+    image = np.where((ys < line)[..., None], np.array(SKY, np.uint8), np.array(SAND, np.uint8)).astype(np.uint8)
+    return cv2.GaussianBlur(image, (3, 3), 0.7)
+
+
+TENT = np.array([[150, 178], [250, 170], [200, 100]], np.int32)
+
+
+def test_a_thing_on_the_horizon_is_removed_and_the_horizon_drawn_on():
+    # Review J: the sphinx's small pyramid was refused (its cut crosses the horizon); an illustrator draws
+    # the horizon on across where it stood.
+    background = _horizon()
+    image = background.copy()
+    cv2.fillConvexPoly(image, TENT, (120, 80, 160), cv2.LINE_AA)
+    puzzle = generate_puzzle(image, n_differences=1, kinds=["remove"], seed=0)
+    difference = puzzle.differences[0]
+    assert difference.natural and difference.mask[150, 200]
+    error = np.abs(puzzle.modified.astype(int) - background.astype(int)).max(axis=-1)[difference.mask]
+    assert error.mean() < 1.0 and np.percentile(error, 99) <= 20, "the horizon was not drawn on where it ran"
+    assert guarantee_violations(puzzle, n_differences=1) == []
+
+
+def test_a_line_that_waves_or_ends_is_not_drawn_on_straight():
+    hole = np.zeros((300, 400), bool)
+    cv2.fillConvexPoly(hole.view(np.uint8), TENT, 1)
+    hole = _grow(hole, 4)
+    wavy = _horizon(wavy=True)
+    cv2.fillConvexPoly(wavy, TENT, (120, 80, 160), cv2.LINE_AA)
+    assert find_crossing(rgb_to_lab(wavy), hole, ring_of(hole, 12)) is None  # a bump would come out flat
+    corner = np.empty((300, 400, 3), np.uint8)
+    corner[:] = SKY
+    corner[170:, :200] = SAND  # the sand ends where the thing stands: the line turns a corner there
+    cv2.fillConvexPoly(corner, TENT, (120, 80, 160), cv2.LINE_AA)
+    assert find_crossing(rgb_to_lab(corner), hole, ring_of(hole, 12)) is None
+    straight = _horizon()
+    cv2.fillConvexPoly(straight, TENT, (120, 80, 160), cv2.LINE_AA)
+    assert find_crossing(rgb_to_lab(straight), hole, ring_of(hole, 12)) is not None
 
 
 # --- cut-outs never carry a clipped neighbour --------------------------------------------------------
