@@ -106,8 +106,7 @@ KIN_ASPECT_RATIO = 1.6  # ... and of a like shape (box aspect within this factor
 KIN_EXTENT = 0.2
 KIN_MIN_CONTRAST = 12.0  # ... that stands out from its own surround by this dE (the sphinx's flank is no
 # kin of the small pyramid above it: it is a piece of the sphinx)
-KIN_RING = 4  # px: the surround a thing is told apart from
-_RING_KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * KIN_RING + 1, 2 * KIN_RING + 1))
+KIN_RING = 4  # px: the surround a thing is told apart from (its box grown by this much, less the thing)
 ROW_TOLERANCE = 0.3  # kin whose centre is this share of the thing's height (width) level with it form a row
 CUT_OFFSETS = tuple(range(EDGE_REACH + 1, EDGE_REACH + 9))  # px out from a cut-out where its surround is judged
 
@@ -552,6 +551,8 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
         return None
     if not ctx.relaxed and kin_count(cand, ctx) >= 2:
         return None  # one of a set of alike things (apples on a tree, windows) painted otherwise is an odd one out
+    if not ctx.relaxed and _sky_thing_of_its_own_colour(ctx, mask, paint):
+        return None  # a pink sun or a lavender cloud is found without comparing (review I: 6 of 8 giveaways)
     mean_a, mean_b = float(inside[:, 1].mean()), float(inside[:, 2].mean())
     chroma = float(np.hypot(mean_a, mean_b))
     lightness = float(inside[:, 0].mean())
@@ -594,6 +595,34 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
     if (mask & ctx.blocked).any():
         return None
     return _shift_colour(ctx, mask, np.array([d_l, new_a - mean_a, new_b - mean_b], np.float32), turn=theta)
+
+
+SKY_REACH = 6  # px: the band (this far out, past an outline stroke) whose colour says whether it is the sky
+SKY_HUES = (190.0, 300.0)  # Lab hue of a blue sky (a pale or overcast one has little chroma: see below)
+SKY_PALE = (75.0, 10.0)  # L at least, chroma at most: a pale or overcast sky
+SKY_TOP = 0.6  # the thing's centre lies in this upper share of the picture
+SUN_HUES = (55.0, 105.0)  # Lab hue of a yellow to orange sun
+
+
+def _sky_thing_of_its_own_colour(ctx: EditContext, mask: np.ndarray, paint: np.ndarray) -> bool:
+    """A thing in the sky that has one colour everyone knows: a white or grey cloud or moon, a yellow sun.
+
+    Painted another colour it is found in the changed picture alone (review I: a pink sun, lavender and
+    pale blue clouds, a brown moon). A balloon or a kite keeps its recolour; a yellow one is taken for a sun.
+    """
+    ys, _ = np.nonzero(mask)
+    if ys.mean() > SKY_TOP * mask.shape[0]:
+        return False
+    surround = np.median(ctx.lab[ring_of(_grow(mask, SKY_REACH), SKY_REACH)], axis=0)  # past an outline stroke
+    s_chroma = float(np.hypot(surround[1], surround[2]))
+    s_hue = float(np.degrees(np.arctan2(surround[2], surround[1])) % 360)
+    blue = s_chroma >= 5.0 and SKY_HUES[0] <= s_hue <= SKY_HUES[1]
+    pale = surround[0] >= SKY_PALE[0] and s_chroma <= SKY_PALE[1]
+    if not (blue or pale):
+        return False
+    chroma = float(np.hypot(paint[1], paint[2]))
+    hue = float(np.degrees(np.arctan2(paint[2], paint[1])) % 360)
+    return chroma < 12.0 or (chroma >= 25.0 and SUN_HUES[0] <= hue <= SUN_HUES[1])
 
 
 def _paint_pieces(ctx: EditContext, mask: np.ndarray, paint: np.ndarray) -> np.ndarray:
@@ -734,10 +763,9 @@ def things_table(segments, lab_smooth: np.ndarray) -> np.ndarray:
         moments = cv2.moments(local, binaryImage=True)
         cx, cy = moments["m10"] / moments["m00"], moments["m01"] / moments["m00"]
         x0, y0, x1, y1 = max(0, x - KIN_RING), max(0, y - KIN_RING), min(W, x + w + KIN_RING), min(H, y + h + KIN_RING)
-        inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
-        inside[y - y0 : y - y0 + h, x - x0 : x - x0 + w] = local
-        ring = cv2.dilate(inside, _RING_KERNEL) - inside
-        surround = cv2.mean(lab_smooth[y0:y1, x0:x1], mask=ring)[:3]
+        around = np.ones((y1 - y0, x1 - x0), np.uint8)  # its box grown by KIN_RING px, less the thing
+        around[y - y0 : y - y0 + h, x - x0 : x - x0 + w] -= local
+        surround = cv2.mean(lab_smooth[y0:y1, x0:x1], mask=around)[:3]
         contrast = float(np.linalg.norm(np.subtract(colour, surround)))
         rows.append((*colour, area, x + cx, y + cy, w / h, area / (w * h), contrast))
     return np.asarray(rows, np.float32).reshape(-1, 9)

@@ -259,6 +259,34 @@ def test_a_window_or_a_red_apple_is_no_eye_in_a_face():
     assert not drawn_face_mask(image.shape[:2], eyes).any()
 
 
+# --- things in the sky that have one colour -------------------------------------------------------
+
+
+def _sky_scene() -> np.ndarray:
+    """Blue sky over grass: a white cloud, a yellow sun and a red balloon in the sky, all outlined."""
+    image = np.empty((360, 520, 3), np.uint8)
+    image[:] = (120, 190, 235)
+    image[260:] = GRASS
+    for paint, draw in (
+        ((250, 250, 250), lambda im, c, t: cv2.ellipse(im, (130, 80), (55, 28), 0, 0, 360, c, t, cv2.LINE_AA)),
+        (YELLOW, lambda im, c, t: cv2.circle(im, (420, 70), 32, c, t, cv2.LINE_AA)),
+        (RED, lambda im, c, t: cv2.ellipse(im, (280, 150), (24, 30), 0, 0, 360, c, t, cv2.LINE_AA)),
+    ):
+        draw(image, paint, -1)
+        draw(image, (20, 20, 20), 3)
+    return image
+
+
+def test_a_cloud_or_the_sun_keeps_its_colour_and_a_balloon_does_not():
+    # Review I: a pink sun and lavender and pale blue clouds were found in the changed picture alone.
+    image = _sky_scene()
+    with pytest.raises(ImageUnsuitableError) as raised:
+        generate_puzzle(image, n_differences=2, kinds=["recolor"], seed=0)
+    assert raised.value.held == 1
+    puzzle = generate_puzzle(image, n_differences=1, kinds=["recolor"], seed=0)
+    assert puzzle.differences[0].mask[150, 280], "the balloon was not the one recoloured"
+
+
 # --- a thing on the line between two paints: the line drawn on ---------------------------------------
 
 SAND = (230, 215, 140)
