@@ -27,6 +27,7 @@ from .naturalness import (
     dangling,
     disk,
     edge_strength,
+    fill_holes,
     fill_scores,
     ring_of,
     seam,
@@ -590,16 +591,18 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
         d_l = (-1.0 if lightness > 55 else 1.0) * max(abs(d_l), limits.MIN_PRINT_SAFE_DELTA_L + 6)
     # Only the thing's own paint changes: a sun painted on a picture's sky keeps its yellow (review: a cyan sun);
     # and all of it: pieces of that paint cut off by its own drawing (the crescent beside a balloon's
-    # highlight, its knot) turn with it (review H: a two-tone balloon).
-    mask = _own_paint(ctx.lab, mask | _paint_pieces(ctx, mask, paint), paint)
+    # highlight, its knot) turn with it (review H: a two-tone balloon), and so do tints of it the thing
+    # encloses (review L: a brown balloon kept its pink highlight).
+    mask = _own_paint(ctx.lab, fill_holes(mask | _paint_pieces(ctx, mask, paint)), paint)
     if (mask & ctx.blocked).any():
         return None
     return _shift_colour(ctx, mask, np.array([d_l, new_a - mean_a, new_b - mean_b], np.float32), turn=theta)
 
 
 SKY_REACH = 6  # px: the band (this far out, past an outline stroke) whose colour says whether it is the sky
-SKY_HUES = (190.0, 300.0)  # Lab hue of a blue sky (a pale or overcast one has little chroma: see below)
-SKY_PALE = (75.0, 10.0)  # L at least, chroma at most: a pale or overcast sky
+SKY_HUES = (190.0, 300.0)  # Lab hue of a sky, blue or pale and overcast ...
+SKY_MIN_CHROMA = 3.0  # ... with at least this much of it (a white or grey wall has none) ...
+SKY_MIN_L = 50.0  # ... and this light
 SKY_TOP = 0.6  # the thing's centre lies in this upper share of the picture
 SUN_HUES = (55.0, 105.0)  # Lab hue of a yellow to orange sun
 
@@ -616,10 +619,8 @@ def _sky_thing_of_its_own_colour(ctx: EditContext, mask: np.ndarray, paint: np.n
     surround = np.median(ctx.lab[ring_of(_grow(mask, SKY_REACH), SKY_REACH)], axis=0)  # past an outline stroke
     s_chroma = float(np.hypot(surround[1], surround[2]))
     s_hue = float(np.degrees(np.arctan2(surround[2], surround[1])) % 360)
-    blue = s_chroma >= 5.0 and SKY_HUES[0] <= s_hue <= SKY_HUES[1]
-    pale = surround[0] >= SKY_PALE[0] and s_chroma <= SKY_PALE[1]
-    if not (blue or pale):
-        return False
+    if s_chroma < SKY_MIN_CHROMA or not SKY_HUES[0] <= s_hue <= SKY_HUES[1] or surround[0] < SKY_MIN_L:
+        return False  # not a sky: a cream or white wall, a lawn, a night
     chroma = float(np.hypot(paint[1], paint[2]))
     hue = float(np.degrees(np.arctan2(paint[2], paint[1])) % 360)
     return chroma < 12.0 or (chroma >= 25.0 and SUN_HUES[0] <= hue <= SUN_HUES[1])
@@ -629,16 +630,22 @@ def _paint_pieces(ctx: EditContext, mask: np.ndarray, paint: np.ndarray) -> np.n
     """(H, W) bool: small pieces of the thing's paint just outside its mask, within its outline's reach.
 
     A drawing's strokes cut a thing's paint into parts (a highlight's ring touching the outline, the knot
-    below a balloon); the segmenter returns the largest. Parts of the same paint lying (nearly) wholly within
-    the thing's convex hull grown by twice its halo, each at most PIECE_SHARE of its area, belong to it.
+    below a balloon, a cup's handle); the segmenter returns the largest. Parts of the same paint, each at
+    most PIECE_SHARE of its area, belong to it when they lie (nearly) wholly within the thing's convex hull
+    grown by twice its halo, or touch the thing across its outline stroke and stay within PIECE_REACH of
+    its size (review L: a cup turned pink kept its yellow handle).
     """
     area = int(mask.sum())
     reach = 2 * _halo(area)
-    win = window_around(mask, reach + 2)
+    _, _, w, h = cv2.boundingRect(mask.view(np.uint8))
+    far = max(reach, int(PIECE_REACH * max(w, h)))
+    win = window_around(mask, far + 2)
     local = mask[win]
     hull = np.zeros(local.shape, np.uint8)
     cv2.fillConvexPoly(hull, cv2.convexHull(cv2.findNonZero(local.astype(np.uint8))), 1)
     near = _grow(hull.astype(bool), reach)
+    within = _grow(hull.astype(bool), far)
+    touching = _grow(local, reach)
     lab = ctx.lab[win]
     same = _same_paint(lab.reshape(-1, 3), paint).reshape(local.shape) & ~local
     count, labels, stats, _ = cv2.connectedComponentsWithStats(same.astype(np.uint8), connectivity=8)
@@ -646,10 +653,16 @@ def _paint_pieces(ctx: EditContext, mask: np.ndarray, paint: np.ndarray) -> np.n
     if count <= 1:
         return out
     inside = np.bincount(labels[near], minlength=count)
+    attached = np.bincount(labels[touching], minlength=count) > 0
+    held = np.bincount(labels[within], minlength=count)
     keep = [
         k
         for k in range(1, count)
-        if inside[k] >= PIECE_INSIDE * stats[k, cv2.CC_STAT_AREA] and stats[k, cv2.CC_STAT_AREA] <= PIECE_SHARE * area
+        if stats[k, cv2.CC_STAT_AREA] <= PIECE_SHARE * area
+        and (
+            inside[k] >= PIECE_INSIDE * stats[k, cv2.CC_STAT_AREA]
+            or (attached[k] and held[k] == stats[k, cv2.CC_STAT_AREA])
+        )
     ]
     if keep:
         out[win] = np.isin(labels, keep)
@@ -691,7 +704,8 @@ def _own_paint(lab: np.ndarray, mask: np.ndarray, paint: np.ndarray) -> np.ndarr
 
 
 PIECE_SHARE = 0.25  # a piece of a thing's paint cut off by its own strokes is at most this share of it ...
-PIECE_INSIDE = 0.9  # ... and lies this much within reach of its outline
+PIECE_INSIDE = 0.9  # ... and lies this much within reach of its outline ...
+PIECE_REACH = 0.5  # ... or touches it across its stroke and stays within this share of its size (a handle)
 OWN_PAINT_HUE = 45.0  # degrees of hue from a thing's paint that are still its paint (shading, not a sun on it)
 OWN_PAINT_DELTA_E = 20.0  # dE from a neutral thing's paint that is still its paint
 FRINGE_PX = 2  # px past a thing's outline where its anti-aliased edge still carries some of its colour

@@ -10,7 +10,7 @@ import pytest
 
 from spotdiff_core import ImageUnsuitableError, generate_puzzle
 from spotdiff_core.color import rgb_to_lab
-from spotdiff_core.edits import _clips_others, _grow
+from spotdiff_core.edits import _clips_others, _grow, recolor
 from spotdiff_core.horizon import find_crossing
 from spotdiff_core.membrane import membrane_fill
 from spotdiff_core.naturalness import ring_of
@@ -179,6 +179,37 @@ def test_a_recolour_changes_the_things_own_paint_not_what_is_painted_on_it():
     assert sun.sum() > 300
     assert result.mask[blue].mean() > 0.95
     assert np.array_equal(result.image[sun], image[sun]), "the sun on the blue was recoloured with it"
+
+
+def test_a_recoloured_balloon_turns_its_highlight_and_a_cup_its_handle():
+    # Review L: a balloon turned brown kept its pink highlight; a cup turned pink kept its yellow handle.
+    image = np.empty((240, 320, 3), np.uint8)
+    image[:] = SKY
+    cv2.ellipse(image, (90, 110), (40, 50), 0, 0, 360, RED, -1, cv2.LINE_AA)
+    cv2.ellipse(image, (90, 110), (40, 50), 0, 0, 360, (20, 20, 20), 3, cv2.LINE_AA)
+    cv2.ellipse(image, (75, 90), (7, 11), 0, 0, 360, (250, 160, 170), -1, cv2.LINE_AA)  # a tint of the red
+    cv2.ellipse(image, (75, 90), (7, 11), 0, 0, 360, (20, 20, 20), 2, cv2.LINE_AA)
+    balloon = np.zeros((240, 320), np.uint8)
+    cv2.ellipse(balloon, (90, 110), (38, 48), 0, 0, 360, 1, -1)
+    cv2.ellipse(balloon, (75, 90), (10, 14), 0, 0, 360, 0, -1)  # the segmenter left the highlight out
+    result = recolor(candidate_of(image, balloon.astype(bool)), context(image))
+    assert result is not None and result.mask[90, 75], "the highlight kept its colour"
+    assert not np.array_equal(result.image[90, 75], image[90, 75])
+
+    cup = np.empty((240, 320, 3), np.uint8)
+    cup[:] = (250, 235, 190)  # a cream wall
+    body = np.array([[180, 80], [260, 80], [250, 170], [190, 170]], np.int32)
+    cv2.fillConvexPoly(cup, body, YELLOW, cv2.LINE_AA)
+    cv2.circle(cup, (272, 120), 16, YELLOW, 8, cv2.LINE_AA)  # the handle, beside the body
+    cv2.polylines(cup, [body], True, (20, 20, 20), 3, cv2.LINE_AA)
+    cv2.circle(cup, (272, 120), 20, (20, 20, 20), 2, cv2.LINE_AA)
+    cv2.circle(cup, (272, 120), 12, (20, 20, 20), 2, cv2.LINE_AA)
+    cv2.polylines(cup, [body], True, (20, 20, 20), 3, cv2.LINE_AA)
+    inside = np.zeros((240, 320), np.uint8)
+    cv2.fillConvexPoly(inside, body, 1)
+    inside = cv2.erode(inside, np.ones((5, 5), np.uint8)).astype(bool)
+    result = recolor(candidate_of(cup, inside), context(cup))
+    assert result is not None and result.mask[120, 288], "the handle kept its colour"
 
 
 # --- creatures: found by a drawn eye, never painted whole -----------------------------------------------
