@@ -145,9 +145,11 @@ NEUTRALS = {"grey": (128, 128, 128), "white": (255, 255, 255), "black": (0, 0, 0
 
 
 def _neutral_scene() -> np.ndarray:
+    # On a lawn: grey, white and black discs in a sky are clouds and moons, which keep their colour
+    # (test_drawn_rules.test_a_cloud_or_the_sun_keeps_its_colour_and_a_balloon_does_not).
     return scene(
         [(110, 190, 45, NEUTRALS["grey"]), (256, 190, 45, NEUTRALS["white"]), (400, 190, 45, NEUTRALS["black"])],
-        background=SKY,
+        background=(90, 160, 90),
     )
 
 
