@@ -193,7 +193,8 @@ def propose_candidates(
             continue  # a sliver (an anti-aliased edge, a thin outline): no one could see it change
         if protected is not None and (protected[y : y + sh, x : x + sw] & seg.local_mask).any():
             continue
-        if any(_iou(seg, other) > DUPLICATE_IOU for other in kept):
+        # sorted by size: IoU is at most seg.area / other.area, so larger ones past 1 / DUPLICATE_IOU cannot match
+        if any(other.area * DUPLICATE_IOU < seg.area and _iou(seg, other) > DUPLICATE_IOU for other in kept):
             continue
         kept.append(seg)
 

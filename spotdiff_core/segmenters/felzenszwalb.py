@@ -57,9 +57,12 @@ class FelzenszwalbSegmenter(Segmenter):
         local_masks: list[tuple[int, int, np.ndarray]] = []
 
         fine = felzenszwalb(small, scale=self.fine_scale, sigma=0.6, min_size=max(8, int(area * 0.0003)))
+        member = np.zeros(int(fine.max()) + 1, bool)  # a lookup table: the same as np.isin, several times faster
         for (x, y), members, bbox in _group(fine, rgb_to_lab(small), lo, hi):
             ys, xs = bbox
-            local_masks.append((x, y, np.isin(fine[ys, xs], members)))
+            member[members] = True
+            local_masks.append((x, y, member[fine[ys, xs]]))
+            member[members] = False
         for scale in self.coarse_scales:
             labels = felzenszwalb(small, scale=scale, sigma=0.6, min_size=max(10, int(area * MIN_AREA_FRACTION)))
             for index, sl in enumerate(ndimage.find_objects(labels + 1)):
