@@ -166,8 +166,8 @@ def crossing_fill(image: np.ndarray, hole: np.ndarray, crossing: Crossing) -> np
     keep_clear = cv2.dilate(local_hole.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
     local = image[win]
     side = _signed_distance(local_hole.shape, crossing.start, crossing.end)
-    fill_a = membrane_fill(local, local_hole, crossing.paint_a & ~keep_clear)
-    fill_b = membrane_fill(local, local_hole, crossing.paint_b & ~keep_clear)
+    fill_a = _paint_side(local, local_hole & (side > 0), crossing.paint_a & ~keep_clear, side <= 0, crossing)
+    fill_b = _paint_side(local, local_hole & (side <= 0), crossing.paint_b & ~keep_clear, side > 0, crossing)
     out = np.where((side > 0)[..., None], fill_a, fill_b)
     # the cross-section of the line beside the hole, by signed distance, drawn across it
     reach = crossing.half_width + 1.0
@@ -190,3 +190,33 @@ def crossing_fill(image: np.ndarray, hole: np.ndarray, crossing: Crossing) -> np
     result = image.copy()
     result[win][local_hole] = out[local_hole]
     return result
+
+
+JUNCTION_REACH = 10.0  # px: a paint's colour where the line meets the hole is measured this close to it
+
+
+def _paint_side(
+    local: np.ndarray, hole: np.ndarray, paint: np.ndarray, beyond: np.ndarray, crossing: Crossing
+) -> np.ndarray:
+    """One side of the hole painted with its paint (window coordinates).
+
+    The membrane is bounded by the paint around the hole and, along the line, by that paint's colours where
+    the line meets the hole, blended along the chord: bounded only by the ring, a sky gradient sagged over
+    the open side and left a faint lighter ghost of the removed pyramid (review M).
+    """
+    if not hole.any() or not paint.any():
+        return local
+    ys, xs = np.nonzero(paint)
+    ends = []
+    for point in (crossing.start, crossing.end):
+        near = np.hypot(xs - point[0], ys - point[1]) <= JUNCTION_REACH
+        ends.append(np.median(local[ys[near], xs[near]] if near.any() else local[paint], axis=0).astype(np.float32))
+    chord = crossing.end - crossing.start
+    gy, gx = np.mgrid[0 : local.shape[0], 0 : local.shape[1]].astype(np.float32)
+    t = np.clip(
+        ((gx - crossing.start[0]) * chord[0] + (gy - crossing.start[1]) * chord[1]) / float(chord @ chord), 0, 1
+    )
+    bounded = local.copy()
+    along = ends[0] + t[..., None] * (ends[1] - ends[0])
+    bounded[beyond] = np.clip(np.rint(along[beyond]), 0, 255).astype(np.uint8)
+    return membrane_fill(bounded, hole, paint | beyond)

@@ -11,7 +11,7 @@ import pytest
 from spotdiff_core import ImageUnsuitableError, generate_puzzle
 from spotdiff_core.color import rgb_to_lab
 from spotdiff_core.edits import _clips_others, _grow, recolor
-from spotdiff_core.horizon import find_crossing
+from spotdiff_core.horizon import crossing_fill, find_crossing
 from spotdiff_core.membrane import membrane_fill
 from spotdiff_core.naturalness import ring_of
 from spotdiff_core.protect import drawn_eyes, drawn_face_mask
@@ -324,10 +324,12 @@ SAND = (230, 215, 140)
 
 
 def _horizon(wavy: bool = False) -> np.ndarray:
-    """Sky above sand, the line between them sloping a little (or waving), anti-aliased."""
+    """A sky paling towards sand, the line between them sloping a little (or waving), anti-aliased."""
     ys, xs = np.mgrid[0:300, 0:400]
     line = 170 - 0.08 * (xs - 200) + (12 * np.sin(xs / 14.0) if wavy else 0)
-    image = np.where((ys < line)[..., None], np.array(SKY, np.uint8), np.array(SAND, np.uint8)).astype(np.uint8)
+    pale = (ys / 170.0)[..., None]
+    sky = np.array([70, 150, 230]) * (1 - pale) + np.array([200, 230, 250]) * pale
+    image = np.where((ys < line)[..., None], sky, np.array(SAND)).astype(np.uint8)
     return cv2.GaussianBlur(image, (3, 3), 0.7)
 
 
@@ -344,7 +346,7 @@ def test_a_thing_on_the_horizon_is_removed_and_the_horizon_drawn_on():
     difference = puzzle.differences[0]
     assert difference.natural and difference.mask[150, 200]
     error = np.abs(puzzle.modified.astype(int) - background.astype(int)).max(axis=-1)[difference.mask]
-    assert error.mean() < 1.0 and np.percentile(error, 99) <= 20, "the horizon was not drawn on where it ran"
+    assert error.mean() < 3.0 and np.percentile(error, 99) <= 20, "the horizon was not drawn on where it ran"
     assert guarantee_violations(puzzle, n_differences=1) == []
 
 
@@ -360,9 +362,17 @@ def test_a_line_that_waves_or_ends_is_not_drawn_on_straight():
     corner[170:, :200] = SAND  # the sand ends where the thing stands: the line turns a corner there
     cv2.fillConvexPoly(corner, TENT, (120, 80, 160), cv2.LINE_AA)
     assert find_crossing(rgb_to_lab(corner), hole, ring_of(hole, 12)) is None
-    straight = _horizon()
+    background = _horizon()
+    straight = background.copy()
     cv2.fillConvexPoly(straight, TENT, (120, 80, 160), cv2.LINE_AA)
-    assert find_crossing(rgb_to_lab(straight), hole, ring_of(hole, 12)) is not None
+    crossing = find_crossing(rgb_to_lab(straight), hole, ring_of(hole, 12))
+    assert crossing is not None
+    # Each side is bounded along the line too: the sky's gradient goes on with no ghost of the tent (review
+    # M saw a lighter triangle where a membrane bounded by the ring alone sagged: 22 levels off).
+    error = np.abs(crossing_fill(straight, hole, crossing).astype(int) - background.astype(int)).max(axis=-1)
+    ys, xs = np.mgrid[0:300, 0:400]
+    off_line = hole & (np.abs(ys - (170 - 0.08 * (xs - 200))) > 3)
+    assert error[off_line].max() <= 6
 
 
 # --- cut-outs never carry a clipped neighbour --------------------------------------------------------
