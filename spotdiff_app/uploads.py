@@ -112,17 +112,96 @@ def partition_cross_site_xsrf_cookie() -> None:
     starlette_routes._set_unquoted_cookie = set_cookie
 
 
-CLOSED_SESSION_CHECK_S = 30.0  # how often closed sessions past Streamlit's reconnect window are let go
+def share_uploaded_file_copies() -> None:
+    """Make the copy of an upload that an uploader widget returns share the upload's bytes instead of copying them.
+
+    Streamlit returns a deep copy of a widget's value on every run, and a deep copy of an UploadedFile (a
+    BytesIO) copies its whole buffer: every run held a second copy of all of a session's uploads, kept for as
+    long as the page's variables were (a page's namespace is a reference cycle, freed only by the cyclic
+    garbage collector, which an idle server does not run). A BytesIO made from a bytes object shares it until
+    written to (copy on write), so a copy made that way is as safe from the page's changes and costs nothing.
+    """
+    try:
+        from streamlit.runtime.uploaded_file_manager import UploadedFile, UploadedFileRec
+    except ImportError:  # another Streamlit: its copies stay as they are
+        return
+    if getattr(UploadedFile.__dict__.get("__deepcopy__"), "_spotdiff_shared", False):
+        return
+
+    def deepcopy_sharing(self, memo):
+        import copy
+
+        record = UploadedFileRec(file_id=self.file_id, name=self.name, type=self.type, data=self.getvalue())
+        duplicate = memo[id(self)] = UploadedFile(record, self._file_urls)
+        duplicate.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        duplicate.seek(self.tell())
+        return duplicate
+
+    deepcopy_sharing._spotdiff_shared = True
+    UploadedFile.__deepcopy__ = deepcopy_sharing
+
+
+CLOSED_SESSION_CHECK_S = 5.0  # how often closed sessions past Streamlit's reconnect window are let go
 _REAPER_STARTED = False
 
 
+def release_memory() -> None:
+    """Free what released sessions left in reference cycles now, and give the freed memory back to the system.
+
+    What a shut-down session's script runs left (the pages' namespaces, which held the uploads' bytes, and
+    interrupted runs' frames) is a web of reference cycles: only the cyclic garbage collector frees it, and that
+    runs only as new objects are made, i.e. when another visitor comes. glibc's malloc also keeps freed memory
+    unless trimmed.
+    """
+    import gc
+
+    gc.collect()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+def _malloc_trim():
+    """glibc's malloc_trim, or None elsewhere (musl, macOS)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def shut_down(session) -> None:
+    """Shut a Streamlit session down (its uploads, media and script released) and empty what it still holds.
+
+    Streamlit's own shutdown keeps the session's state and unsent messages, and its runtime loop keeps the last
+    session it sent messages to (a loop variable) until another session connects. The state holds the uploader's
+    files and the page's pictures and puzzles, and through the widgets' callbacks the page's namespace (with
+    its copies of the files' bytes); unsent messages may hold a picture or a PDF made after the tab closed.
+    Emptied, the session is a small shell, whoever still refers to it.
+    """
+    session.shutdown()
+    state = getattr(session, "_session_state", None)
+    if hasattr(state, "clear"):
+        state.clear()
+        # Widget metadata (serializers, format_func callbacks closing over a page's namespace) outlives clear().
+        metadata = getattr(getattr(state, "_new_widget_state", None), "widget_metadata", None)
+        if isinstance(metadata, dict):
+            metadata.clear()
+    queue = getattr(session, "_browser_queue", None)
+    if hasattr(queue, "clear"):
+        queue.clear()
+
+
 def release_closed_sessions() -> None:
-    """Shut down closed sessions once Streamlit's reconnect window (2 minutes) is over, without waiting.
+    """Shut down closed sessions once Streamlit's reconnect window (2 minutes) is over, and free their memory.
 
     Streamlit keeps a closed tab's session for reconnection in a TTL cache that is only swept when another
-    session connects, and a session swept so is dropped without being shut down: its uploads stayed in the
-    upload manager. Here every session leaving that cache is shut down (uploads, media and state released),
-    and the cache is swept every CLOSED_SESSION_CHECK_S seconds, on the server's event loop.
+    session connects, and a session swept (or evicted beyond 128 closed sessions) is dropped without being shut
+    down: its uploads stayed in the upload manager. Here every session leaving that cache is shut down
+    (:func:`shut_down`: uploads, media and state released) and its memory freed (:func:`release_memory`), and the
+    cache is swept every CLOSED_SESSION_CHECK_S seconds, on the server's event loop.
     """
     global _REAPER_STARTED
     from streamlit.runtime import Runtime
@@ -137,17 +216,34 @@ def release_closed_sessions() -> None:
     if cache is None or not hasattr(cache, "expire"):
         return  # another Streamlit: leave it as it is
     loop = runtime._get_async_objs().eventloop
+
+    def let_go(infos) -> None:
+        if not infos:
+            return
+        for info in infos:
+            loop.call_soon_threadsafe(shut_down, info.session)  # not inside the cache's caller's locks
+        loop.call_soon_threadsafe(release_memory)  # after the shutdowns (the loop runs callbacks in order)
+        # Once more when a script that was running has stopped and dropped what it held.
+        loop.call_soon_threadsafe(loop.call_later, CLOSED_SESSION_CHECK_S, release_memory)
+        _LOG.info("released %d closed session(s)", len(infos))
+
     sweep = cache.expire
 
     def expire(at_time=None):
         removed = sweep(at_time)
-        for _, info in removed:
-            loop.call_soon_threadsafe(info.session.shutdown)  # not inside the cache's caller's locks
-        if removed:
-            _LOG.info("released %d closed session(s)", len(removed))
+        let_go([info for _, info in removed])
         return removed
 
     cache.expire = expire
+    evict = getattr(cache, "_evict_lru", None)
+    if evict is not None:
+
+        def evict_lru(*args, **kwargs):
+            info = evict(*args, **kwargs)
+            let_go([info])
+            return info
+
+        cache._evict_lru = evict_lru
 
     def reap_forever() -> None:
         from streamlit.runtime import RuntimeState
@@ -165,6 +261,7 @@ def install_early() -> None:
     """What can be set before the server starts (``python -m spotdiff_app.serve`` does)."""
     keep_uploads_in_memory()
     partition_cross_site_xsrf_cookie()
+    share_uploaded_file_copies()
 
 
 def install() -> None:
