@@ -846,23 +846,26 @@ def in_a_row(cand: Candidate, ctx: EditContext) -> bool:
 
 TWIN_MATCH = 0.9  # normalised correlation of a thing's picture (with a little of its surround) with its twin's
 TWIN_PAD = 3  # px of surround taken with it
+TWIN_LOOKS = 12  # distinct matching places (best first) whose colour is compared with the thing's
 
 
 def twin_in_line(cand: Candidate, ctx: EditContext) -> bool:
     """Whether the very same picture as the thing's stands level with it or right above or below it.
 
-    Found by template matching in the thing's row and column of the picture, whatever the segmenter made
-    of the twin: the two wheels' hub caps of a car came out as segments of different sizes and colours, and
+    Found by template matching (in grey, then the mean colour compared within KIN_DELTA_E: a red disc and a
+    blue one match in grey) in the thing's row and column, whatever the segmenter made of the twin: the two wheels' hub caps of a car came out as segments of different sizes and colours, and
     one was removed (reviews I and M). Costs a few ms.
     """
     H, W = ctx.image.shape[:2]
     x, y, w, h = cand.segment.bbox
     x0, y0 = max(0, x - TWIN_PAD), max(0, y - TWIN_PAD)
     x1, y1 = min(W, x + w + TWIN_PAD), min(H, y + h + TWIN_PAD)
-    template = cv2.cvtColor(np.ascontiguousarray(ctx.image[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
+    picture = np.ascontiguousarray(ctx.image[y0:y1, x0:x1])
+    template = cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
     th, tw = template.shape
     if float(template.std()) < 1.0:
         return False  # a flat patch matches any flat place
+    colour = rgb_to_lab(picture.reshape(-1, 3).mean(axis=0, keepdims=True).astype(np.uint8))[0]
     bands = (
         (max(0, y0 - th // 2), min(H, y1 + th // 2), 0, W),  # its row
         (0, H, max(0, x0 - tw // 2), min(W, x1 + tw // 2)),  # its column
@@ -872,10 +875,23 @@ def twin_in_line(cand: Candidate, ctx: EditContext) -> bool:
         if band.shape[0] < th or band.shape[1] < tw:
             continue
         score = cv2.matchTemplate(band, template, cv2.TM_CCOEFF_NORMED)
-        ys, xs = np.nonzero(np.nan_to_num(score, nan=0.0, posinf=0.0, neginf=0.0) >= TWIN_MATCH)
+        score = np.nan_to_num(score, nan=0.0, posinf=0.0, neginf=0.0)
+        ys, xs = np.nonzero(score >= TWIN_MATCH)
         away = np.hypot(xs + left - x0, ys + top - y0) >= max(w, h)
-        if away.any():
-            return True
+        ys, xs = ys[away], xs[away]
+        looked: list[tuple[int, int]] = []
+        for i in np.argsort(-score[ys, xs], kind="stable"):
+            yy, xx = int(ys[i]), int(xs[i])
+            if any(abs(yy - ly) < th // 2 and abs(xx - lx) < tw // 2 for ly, lx in looked):
+                continue  # the same match again, a pixel over
+            if len(looked) == TWIN_LOOKS:
+                break
+            looked.append((yy, xx))
+            # the same shape in grey is not enough: a red disc and a blue one match there
+            other = ctx.image[top + yy : top + yy + th, left + xx : left + xx + tw].reshape(-1, 3)
+            other_colour = rgb_to_lab(other.mean(axis=0, keepdims=True).astype(np.uint8))[0]
+            if np.linalg.norm(other_colour - colour) <= KIN_DELTA_E:
+                return True
     return False
 
 

@@ -155,22 +155,27 @@ def test_a_thing_in_a_row_of_alike_things_is_not_removed(others, removable):
             generate_puzzle(image, **pipeline_kwargs)
 
 
-def _wheel(image: np.ndarray, cx: int, cy: int) -> None:
+def _wheel(image: np.ndarray, cx: int, cy: int, hub=(190, 190, 200)) -> None:
     cv2.circle(image, (cx, cy), 26, (40, 40, 45), -1, cv2.LINE_AA)
-    cv2.circle(image, (cx, cy), 10, (190, 190, 200), -1, cv2.LINE_AA)
+    cv2.circle(image, (cx, cy), 10, hub, -1, cv2.LINE_AA)
     cv2.circle(image, (cx, cy), 10, (15, 15, 15), 2, cv2.LINE_AA)
 
 
-@pytest.mark.parametrize(("second", "twin"), [((380, 200), True), ((130, 330), True), ((380, 330), False)])
-def test_the_twin_of_a_hub_cap_is_found_by_its_picture_in_its_row_or_column(second, twin):
+@pytest.mark.parametrize(
+    ("second", "hub", "twin"),
+    [
+        ((380, 200), (190, 190, 200), True),  # level with it
+        ((130, 330), (190, 190, 200), True),  # right below it
+        ((380, 330), (190, 190, 200), False),  # elsewhere
+        ((380, 200), (60, 170, 230), False),  # level, the same shape in grey, but a blue hub
+    ],
+)
+def test_the_twin_of_a_hub_cap_is_found_by_its_picture_in_its_row_or_column(second, hub, twin):
     # Reviews I and M: one of a car's two hub caps was removed; the segmenter had cut the other differently.
     image = np.empty((400, 520, 3), np.uint8)
     image[:] = (100, 100, 110)
     _wheel(image, 130, 200)
-    if twin:
-        _wheel(image, *second)
-    else:
-        cv2.circle(image, second, 14, RED, -1, cv2.LINE_AA)  # something else, elsewhere
+    _wheel(image, *second, hub=hub)
     hub = np.zeros((400, 520), np.uint8)
     cv2.circle(hub, (130, 200), 11, 1, -1)
     assert twin_in_line(candidate_of(image, hub.astype(bool)), context(image)) is twin
