@@ -17,7 +17,7 @@ from .clone import clone_fill
 from .color import lab_to_rgb, rgb_to_lab
 from .horizon import crossing_fill, find_crossing
 from .inpainters.base import Inpainter
-from .membrane import MAX_SMOOTH_TEXTURE, membrane_fill, surround_texture
+from .membrane import has_grain, membrane_fill, smooth_parts
 from .naturalness import (
     CONTINUE_DEPTH,
     HARD_LIMITS,
@@ -26,7 +26,6 @@ from .naturalness import (
     cut_lines,
     dangling,
     disk,
-    edge_strength,
     fill_holes,
     fill_scores,
     ring_of,
@@ -96,7 +95,6 @@ RESERVED_PENALTY = 50.0  # duplicate placement: covering an object that could be
 PLACEMENT_TRIES = 80
 MAX_EXTRA_HALO = 8  # px a hole may reach past its halo to take a thing's outline stroke or shadow with it
 PAINT_DELTA_E = 5.0  # dE between two parts of a drawing's ring that are the same paint
-PAINT_STEP = 1.5  # dE per px: within one paint (a gradient) colours change no faster
 MIN_PAINT_SHARE = 0.5  # a membrane fill needs this share of its source to be that one paint
 CRUMB_SHARE = 0.1  # bits beside a removed thing up to this share of its area are painted over with it
 CLIP_MARGIN = 6  # px around a cut-out where pieces of its neighbours are looked for
@@ -134,9 +132,7 @@ class EditContext:
     reserved: np.ndarray | None = None  # (H, W) bool, objects still waiting to be changed: copies avoid them
     fills: dict = field(default_factory=dict)  # hole and source -> filled pixels, for this picture's edits
     drawn: bool = True  # the picture is a drawing (flat colour), not a photo
-    things: np.ndarray | None = (
-        None  # (N, 9) float32: the segments' colour, size, place, shape, contrast (things_table)
-    )
+    things: np.ndarray | None = None  # (N, 9) float32: each segment's colour, size, place... (things_table)
     eyes: np.ndarray | None = None  # (N, 4) float32: drawn eyes (x, y, size, opening) (protect.drawn_eyes)
 
 
@@ -345,23 +341,21 @@ def _surround_kept(ctx: EditContext, hole: np.ndarray, thing: np.ndarray) -> np.
 def _smooth_paint(ctx: EditContext, source: np.ndarray) -> np.ndarray | None:
     """The part of a fill's source that is one flat or smoothly shaded paint, or None when it has grain.
 
-    The paint is the largest part of the source with no edge inside (at most PAINT_STEP dE per px: a sky
+    The paint is the largest part of the source with no edge inside (at most membrane.PAINT_STEP dE per px: a sky
     gradient is one paint, a cloud beside it is not), with any other such part of about its colour: a pale
     cloud beside a pale sky would otherwise be continued over the hole as a grey hump.
     """
     win = window_around(source, 2)
     lab = ctx.lab[win]
     local = source[win]
-    smooth = (local & (edge_strength(lab) <= PAINT_STEP)).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(smooth, connectivity=8)
+    count, labels, stats = smooth_parts(lab, local)
     if count <= 1:
         return None
     largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     means = np.array([lab[labels == k].mean(axis=0) if k else np.zeros(3) for k in range(count)])
     alike = np.nonzero(np.linalg.norm(means - means[largest], axis=1) <= PAINT_DELTA_E)[0]
     paint = np.isin(labels, alike[alike > 0])
-    inner = cv2.erode(paint.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    if paint.sum() < MIN_PAINT_SHARE * local.sum() or surround_texture(lab[..., 0], inner) > MAX_SMOOTH_TEXTURE:
+    if paint.sum() < MIN_PAINT_SHARE * local.sum() or has_grain(lab[..., 0], paint):
         return None
     out = np.zeros_like(source)
     out[win] = paint

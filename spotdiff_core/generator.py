@@ -142,9 +142,7 @@ class Analysis:
     edges_near: np.ndarray  # (H, W) bool, within a few px of a Canny edge
     faces: tuple[tuple[int, int, int, int], ...] = ()
     drawn: bool = False  # a drawing (mostly flat colour), not a photo: see is_drawn
-    things: np.ndarray | None = (
-        None  # (N, 9) float32: every segment's colour, size, place, shape, contrast (edits.things_table)
-    )
+    things: np.ndarray | None = None  # (N, 9) float32: each segment's colour, size... (edits.things_table)
     eyes: np.ndarray | None = None  # (N, 4) float32: drawn eyes (x, y, size, opening) (drawings only; see drawn_eyes)
 
 

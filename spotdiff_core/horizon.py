@@ -16,11 +16,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .membrane import MAX_SMOOTH_TEXTURE, membrane_fill, surround_texture
-from .naturalness import edge_strength, window_around
+from .membrane import has_grain, membrane_fill, smooth_parts
+from .naturalness import window_around
 
-PAINT_STEP = 1.5  # dE per px: within one paint colours change no faster (a gradient is one paint)
-MIN_PAINT_SHARE = 0.15  # each of the two paints covers at least this share of the ring
+MIN_EACH_PAINT = 0.15  # each of the two paints covers at least this share of the ring
 MIN_TWO_PAINTS = 0.75  # the two paints cover this share of the ring; the rest is the line between them
 MIN_PAINT_APART = 10.0  # dE between the two paints' means: less and they are one paint
 MAX_TURN_DEG = 20.0  # the line beside the hole heads this close to straight for its other end
@@ -70,8 +69,7 @@ def find_crossing(lab: np.ndarray, hole: np.ndarray, ring: np.ndarray) -> Crossi
         return None
     win = window_around(hole | ring, 2)
     local_lab, local_ring, local_hole = lab[win], ring[win], hole[win]
-    smooth = (local_ring & (edge_strength(local_lab) <= PAINT_STEP)).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(smooth, connectivity=8)
+    count, labels, stats = smooth_parts(local_lab, local_ring)
     if count < 3:
         return None
     order = 1 + np.argsort(-stats[1:, cv2.CC_STAT_AREA])
@@ -86,12 +84,10 @@ def find_crossing(lab: np.ndarray, hole: np.ndarray, ring: np.ndarray) -> Crossi
     a = np.isin(labels, ids[to_first & (near_either <= MIN_PAINT_APART / 2)])
     b = np.isin(labels, ids[~to_first & (near_either <= MIN_PAINT_APART / 2)])
     total = local_ring.sum()
-    if min(a.sum(), b.sum()) < MIN_PAINT_SHARE * total or a.sum() + b.sum() < MIN_TWO_PAINTS * total:
+    if min(a.sum(), b.sum()) < MIN_EACH_PAINT * total or a.sum() + b.sum() < MIN_TWO_PAINTS * total:
         return None
-    for paint in (a, b):
-        inner = cv2.erode(paint.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-        if surround_texture(local_lab[..., 0], inner) > MAX_SMOOTH_TEXTURE:
-            return None  # grain: a membrane would paint it flat
+    if has_grain(local_lab[..., 0], a) or has_grain(local_lab[..., 0], b):
+        return None  # grain: a membrane would paint it flat
     # the line: what lies between the paints in the ring, touching both
     rest = (local_ring & ~a & ~b).astype(np.uint8)
     grow = np.ones((5, 5), np.uint8)

@@ -13,11 +13,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .naturalness import window_around
+from .naturalness import edge_strength, window_around
 
 LEVEL_MIN_SIDE = 8  # px: the coarsest level of the pyramid that seeds the solver
 SMOOTHING_ITERATIONS = 150  # Jacobi sweeps per level after seeding from the level below
 MAX_SMOOTH_TEXTURE = 1.2  # mean |Laplacian| of L (Lab units) of a surround a membrane may continue
+PAINT_STEP = 1.5  # dE per px: within one paint colours change no faster (a sky gradient is one paint)
 
 
 def surround_texture(l_channel: np.ndarray, where: np.ndarray) -> float:
@@ -25,6 +26,20 @@ def surround_texture(l_channel: np.ndarray, where: np.ndarray) -> float:
     if not where.any():
         return 0.0
     return float(np.abs(cv2.Laplacian(l_channel, cv2.CV_32F, ksize=3))[where].mean())
+
+
+def smooth_parts(lab: np.ndarray, where: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """The parts of ``where`` with no edge inside (at most PAINT_STEP dE per px), as
+    ``cv2.connectedComponentsWithStats`` gives them: (count, labels, stats); part 0 is the rest."""
+    smooth = (where & (edge_strength(lab) <= PAINT_STEP)).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(smooth, connectivity=8)
+    return count, labels, stats
+
+
+def has_grain(l_channel: np.ndarray, paint: np.ndarray) -> bool:
+    """Whether a paint (its pixels less a 1 px rim) is textured past what a membrane may continue."""
+    inner = cv2.erode(paint.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    return surround_texture(l_channel, inner) > MAX_SMOOTH_TEXTURE
 
 
 def _solve(values: np.ndarray, known: np.ndarray) -> np.ndarray:

@@ -260,7 +260,7 @@ def _pupil_inside(local: np.ndarray, dark: np.ndarray) -> float | None:
     hull = np.zeros(local.shape, np.uint8)
     cv2.fillConvexPoly(hull, cv2.convexHull(points), 1)
     hull_area = int(hull.sum())
-    if hull_area < 0.55 * np.pi / 4 * w * h:
+    if hull_area < ROUND * np.pi / 4 * w * h:
         return None  # not round: a white stripe, a letter, a tooth row
     inner = hull.astype(bool) & ~local & dark
     parts, _, part_stats, _ = cv2.connectedComponentsWithStats(inner.astype(np.uint8), connectivity=8)
