@@ -8,6 +8,7 @@ settings of the server, so :func:`install` (called by the entry script on every 
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -161,8 +162,9 @@ def release_memory() -> None:
         trim(0)
 
 
+@functools.cache
 def _malloc_trim():
-    """glibc's malloc_trim, or None elsewhere (musl, macOS)."""
+    """glibc's malloc_trim, or None elsewhere (musl, macOS); looked up once."""
     import ctypes
     import ctypes.util
 
