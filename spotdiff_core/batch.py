@@ -175,12 +175,15 @@ def _worker_init(steps=None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.setdefault("YOLO_OFFLINE", "1")
     os.environ.setdefault("YOLO_AUTOINSTALL", "false")
-    try:  # one worker per core: OpenCV's own threads would only fight over the same cores
+    try:  # one worker per core: OpenCV's own threads, or the analysis's, would only fight over the same cores
         import cv2
 
         cv2.setNumThreads(1)
     except ImportError:
         pass
+    from . import parallel
+
+    parallel.set_workers(0)
 
 
 def _pool_context():

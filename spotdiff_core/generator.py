@@ -14,7 +14,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from . import limits
+from . import limits, parallel
 from .color import rgb_to_lab
 from .edits import EDITS, STRENGTHS, EditContext, things_table
 from .errors import GenerationTimeoutError, ImageUnsuitableError, InvalidInputError
@@ -314,9 +314,10 @@ class Pipeline:
         saliency = spectral_residual_saliency(image)
         gradient = _gradient(lab)
         report("segmenting", 0.05)
+        finding_faces = parallel.submit(find_faces, image)  # beside the segmenter: both release the GIL
         segments = self.segmenter.segment(image)
         report("segmenting", 0.15)
-        faces = find_faces(image)
+        faces = finding_faces.result()
         drawn = is_drawn(gradient)
         eyes = drawn_eyes(lab) if drawn else None
         protected = face_mask(image.shape[:2], faces) | eye_pair_mask(segments, lab) | head_mask(lab)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import cv2
 import numpy as np
 
-from . import limits
+from . import limits, parallel
 from .metrics import conspicuity
 from .naturalness import disk
 from .objectness import ObjectCues, measure_cues, skin_share, snap_to_colours
@@ -148,6 +149,59 @@ def looks_like_object(cues: ObjectCues) -> bool:
     )
 
 
+def _candidate(
+    seg: Segment,
+    *,
+    lab: np.ndarray,
+    saliency_map: np.ndarray,
+    gradient: np.ndarray,
+    lab_smooth: np.ndarray,
+    edges_near: np.ndarray,
+    protected: np.ndarray | None,
+) -> Candidate | None:
+    """One kept segment, its outline snapped to the picture's colours, as a scored candidate; None if it is no thing."""
+    h, w = lab.shape[:2]
+    total = h * w
+    seg = snap_to_colours(seg, lab_smooth)
+    x, y, sw, sh = seg.bbox
+    if x <= 1 or y <= 1 or x + sw >= w - 1 or y + sh >= h - 1:
+        return None
+    if protected is not None and (protected[y : y + sh, x : x + sw] & seg.local_mask).any():
+        return None
+    pad = max(3, int(0.2 * np.sqrt(seg.area)))
+    x0, y0, x1, y1 = max(0, x - pad), max(0, y - pad), min(w, x + sw + pad), min(h, y + sh + pad)
+    inside = np.zeros((y1 - y0, x1 - x0), bool)
+    inside[y - y0 : y - y0 + sh, x - x0 : x - x0 + sw] = seg.local_mask
+    grown = cv2.dilate(inside.astype(np.uint8), disk(pad))
+    ring = grown.astype(bool) & ~inside
+    if not ring.any():
+        return None
+    crop_lab = lab[y0:y1, x0:x1]
+    inside_lab, ring_lab = crop_lab[inside], crop_lab[ring]
+    if skin_share(inside_lab) > SKIN_THING_SHARE or _set_in_skin(seg, lab, pad):
+        return None  # a part of a face or a body (a cheek, the top of a head, an ear, an eye)
+    mean_inside = inside_lab.mean(axis=0)
+    if _is_fragment_of_flat_area(inside_lab, ring_lab, mean_inside):
+        return None
+    cues = measure_cues(seg.local_mask, (x, y), lab_smooth=lab_smooth, gradient=gradient, edges_near=edges_near)
+    if cues is None:
+        return None
+    ring_contrast = float(np.linalg.norm(mean_inside - ring_lab.mean(axis=0)))
+    saliency = float(saliency_map[y0:y1, x0:x1][inside].mean())
+    busyness = float(gradient[y0:y1, x0:x1][ring].mean())
+    fraction = seg.area / total
+    return Candidate(
+        segment=seg,
+        area_fraction=fraction,
+        ring_contrast=ring_contrast,
+        saliency=saliency,
+        busyness=busyness,
+        prior=conspicuity(fraction, limits.MIN_CONTRAST_DELTA_E + ring_contrast, saliency),
+        cues=cues,
+        is_object=looks_like_object(cues),
+    )
+
+
 def propose_candidates(
     segments: list[Segment],
     *,
@@ -198,47 +252,16 @@ def propose_candidates(
             continue
         kept.append(seg)
 
-    candidates = []
-    for seg in kept:
-        seg = snap_to_colours(seg, lab_smooth)
-        x, y, sw, sh = seg.bbox
-        if x <= 1 or y <= 1 or x + sw >= w - 1 or y + sh >= h - 1:
-            continue
-        if protected is not None and (protected[y : y + sh, x : x + sw] & seg.local_mask).any():
-            continue
-        pad = max(3, int(0.2 * np.sqrt(seg.area)))
-        x0, y0, x1, y1 = max(0, x - pad), max(0, y - pad), min(w, x + sw + pad), min(h, y + sh + pad)
-        inside = np.zeros((y1 - y0, x1 - x0), bool)
-        inside[y - y0 : y - y0 + sh, x - x0 : x - x0 + sw] = seg.local_mask
-        grown = cv2.dilate(inside.astype(np.uint8), disk(pad))
-        ring = grown.astype(bool) & ~inside
-        if not ring.any():
-            continue
-        crop_lab = lab[y0:y1, x0:x1]
-        inside_lab, ring_lab = crop_lab[inside], crop_lab[ring]
-        if skin_share(inside_lab) > SKIN_THING_SHARE or _set_in_skin(seg, lab, pad):
-            continue  # a part of a face or a body (a cheek, the top of a head, an ear, an eye)
-        mean_inside = inside_lab.mean(axis=0)
-        if _is_fragment_of_flat_area(inside_lab, ring_lab, mean_inside):
-            continue
-        cues = measure_cues(seg.local_mask, (x, y), lab_smooth=lab_smooth, gradient=gradient, edges_near=edges_near)
-        if cues is None:
-            continue
-        ring_contrast = float(np.linalg.norm(mean_inside - ring_lab.mean(axis=0)))
-        saliency = float(saliency_map[y0:y1, x0:x1][inside].mean())
-        busyness = float(gradient[y0:y1, x0:x1][ring].mean())
-        fraction = seg.area / total
-        candidates.append(
-            Candidate(
-                segment=seg,
-                area_fraction=fraction,
-                ring_contrast=ring_contrast,
-                saliency=saliency,
-                busyness=busyness,
-                prior=conspicuity(fraction, limits.MIN_CONTRAST_DELTA_E + ring_contrast, saliency),
-                cues=cues,
-                is_object=looks_like_object(cues),
-            )
-        )
+    candidate = partial(
+        _candidate,
+        lab=lab,
+        saliency_map=saliency_map,
+        gradient=gradient,
+        lab_smooth=lab_smooth,
+        edges_near=edges_near,
+        protected=protected,
+    )
+    # each segment's snap and cues are its own: shared out between threads (OpenCV releases the GIL)
+    candidates = [c for c in parallel.map_ordered(candidate, kept) if c is not None]
     candidates.sort(key=lambda c: (c.segment.bbox[1], c.segment.bbox[0], c.segment.area))
     return candidates

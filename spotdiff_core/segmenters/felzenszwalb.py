@@ -10,6 +10,7 @@ import numpy as np
 from scipy import ndimage
 from skimage.segmentation import felzenszwalb
 
+from .. import parallel
 from ..color import rgb_to_lab
 from ..naturalness import fill_holes
 from .base import Segment, Segmenter
@@ -56,6 +57,11 @@ class FelzenszwalbSegmenter(Segmenter):
         lo, hi = MIN_AREA_FRACTION * area, MAX_AREA_FRACTION * area
         local_masks: list[tuple[int, int, np.ndarray]] = []
 
+        coarse_size = max(10, int(area * MIN_AREA_FRACTION))
+        coarse = [  # on helper threads while this one groups the fine superpixels
+            parallel.submit(felzenszwalb, small, scale=scale, sigma=0.6, min_size=coarse_size)
+            for scale in self.coarse_scales
+        ]
         fine = felzenszwalb(small, scale=self.fine_scale, sigma=0.6, min_size=max(8, int(area * 0.0003)))
         member = np.zeros(int(fine.max()) + 1, bool)  # a lookup table: the same as np.isin, several times faster
         for (x, y), members, bbox in _group(fine, rgb_to_lab(small), lo, hi):
@@ -63,8 +69,8 @@ class FelzenszwalbSegmenter(Segmenter):
             member[members] = True
             local_masks.append((x, y, member[fine[ys, xs]]))
             member[members] = False
-        for scale in self.coarse_scales:
-            labels = felzenszwalb(small, scale=scale, sigma=0.6, min_size=max(10, int(area * MIN_AREA_FRACTION)))
+        for future in coarse:
+            labels = future.result()
             for index, sl in enumerate(ndimage.find_objects(labels + 1)):
                 if sl is not None:
                     local_masks.append((sl[1].start, sl[0].start, labels[sl] == index - 1))
