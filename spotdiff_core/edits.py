@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import cv2
 import numpy as np
@@ -25,9 +26,9 @@ from .naturalness import (
     attached,
     cut_lines,
     dangling,
-    disk,
     fill_holes,
     fill_scores,
+    grow,
     ring_of,
     seam,
     window_around,
@@ -149,10 +150,6 @@ class EditResult:
 # --- small helpers -----------------------------------------------------------------
 
 
-def _grow(mask: np.ndarray, radius: int) -> np.ndarray:
-    return cv2.dilate(mask.astype(np.uint8), disk(radius)).astype(bool) if radius > 0 else mask.copy()
-
-
 def _halo(area: int) -> int:
     """How far past an object's mask its removal reaches (anti-aliased edges, outlines, soft shadows)."""
     return int(max(3, round(0.06 * np.sqrt(area)))) + 1
@@ -185,18 +182,18 @@ def _paste(base: np.ndarray, rgb: np.ndarray, alpha: np.ndarray, x: int, y: int)
 def _whole(cand: Candidate) -> tuple[np.ndarray, int]:
     """The thing's mask grown round by its outline stroke (a smooth, whole outline rather than the segmenter's
     blocky one: pasted as it was, a drawn thing got a jagged, broken edge), and how far it was grown (px)."""
-    grow = max(1, _halo(cand.segment.area) - 2)
-    local = np.pad(cand.segment.local_mask, grow)
-    return _grow(local, grow), grow
+    reach = max(1, _halo(cand.segment.area) - 2)
+    local = np.pad(cand.segment.local_mask, reach)
+    return grow(local, reach), reach
 
 
 def _cutout(image: np.ndarray, cand: Candidate) -> tuple[np.ndarray, np.ndarray, int]:
     """The whole thing's pixels and feathered alpha (see :func:`_whole`), padded by 2 px, and how far the
     cut-out reaches past the segment's box on each side (px)."""
     x, y, w, h = cand.segment.bbox
-    whole, grow = _whole(cand)
+    whole, reach = _whole(cand)
     alpha = _soft_alpha(whole)
-    pad = grow + 2
+    pad = reach + 2
     padded = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REFLECT)
     return padded[y : y + h + 2 * pad, x : x + w + 2 * pad].copy(), alpha, pad
 
@@ -240,14 +237,19 @@ class _Removal:
 
 
 def _remove_object(
-    ctx: EditContext, mask: np.ndarray, area: int, *, covered: np.ndarray | None = None
+    ctx: EditContext,
+    mask: np.ndarray,
+    area: int,
+    *,
+    covered: np.ndarray | None = None,
+    refuse: Callable[[], bool] | None = None,
 ) -> _Removal | None:
     """Fill the object (grown by its halo) from its own surround.
 
     None when the hole would reach a blocked area, has nothing to copy from, or is cut along edges of the
     picture past what the tier allows (judged before the costly fill: a thing attached to others or set in
     texture cannot be lifted out cleanly). ``covered``: where the thing is put back changed; the cut there
-    is hidden under it.
+    is hidden under it. ``refuse()``, a costlier test of the thing, is asked only once the cut is fine.
     """
     # The hole reaches past the thing's halo as far as needed (up to MAX_EXTRA_HALO px) for its edge to run
     # on plain surround: a drawn outline stroke or a soft shadow goes with the thing. A thing crossed by
@@ -269,9 +271,11 @@ def _remove_object(
         cut = lines[extra].score
         if cut > (HARD_LIMITS if ctx.relaxed else LIMITS)["attached"]:
             # crossed by edges: in a drawing, maybe only the line between two paints it stands on
-            return _remove_across_line(ctx, _grow(mask, halo + extra), area) if ctx.drawn else None
-    hole = _grow(mask, halo + extra)
-    if (hole & ctx.blocked).any():
+            if not ctx.drawn:
+                return None
+            return _remove_across_line(ctx, grow(mask, halo + extra), area, refuse=refuse)
+    hole = grow(mask, halo + extra)
+    if (hole & ctx.blocked).any() or (refuse is not None and refuse()):
         return None
     width = max(8, ring_radius(area))
     source = _fill_source(ctx, hole, width, textured=cut is None)
@@ -300,13 +304,15 @@ def _remove_object(
             cloned = clone_fill(ctx.image, lab, hole, ctx.blocked | hole)
         elif paint is not None:
             # continued from a few px out: the surround next to a thing carries its glow or anti-aliasing
-            cloned = membrane_fill(ctx.image, hole & ~_surround_kept(ctx, hole, mask), paint & ~_grow(hole, 3))
+            cloned = membrane_fill(ctx.image, hole & ~_surround_kept(ctx, hole, mask), paint & ~grow(hole, 3))
         image = cloned if cloned is not None else ctx.inpainter.inpaint(ctx.image, hole, seed=seed, source=source)
         ctx.fills[key] = image[hole]
     return _Removal(image, hole, width, None if cut is None else round(cut, 4))
 
 
-def _remove_across_line(ctx: EditContext, hole: np.ndarray, area: int) -> _Removal | None:
+def _remove_across_line(
+    ctx: EditContext, hole: np.ndarray, area: int, *, refuse: Callable[[], bool] | None = None
+) -> _Removal | None:
     """A drawn thing standing on the line between two paints (a pyramid on the horizon): the line is drawn
     on straight across the hole and each side painted with its own paint (:mod:`horizon`); None when its
     surround is anything else. The gate then judges whether the edges that crossed the cut go on."""
@@ -314,7 +320,7 @@ def _remove_across_line(ctx: EditContext, hole: np.ndarray, area: int) -> _Remov
         return None
     width = max(8, ring_radius(area))
     crossing = find_crossing(ctx.lab, hole, ring_of(hole, width) & ~ctx.blocked)
-    if crossing is None:
+    if crossing is None or (refuse is not None and refuse()):
         return None
     return _Removal(crossing_fill(ctx.image, hole, crossing), hole, width, None)
 
@@ -325,7 +331,7 @@ def _surround_kept(ctx: EditContext, hole: np.ndarray, thing: np.ndarray) -> np.
     a bite to the sky that is painted over the sun."""
     win = window_around(hole, 2)
     local = hole[win]
-    halo = local & ~_grow(thing[win], 2)
+    halo = local & ~grow(thing[win], 2)
     if not halo.any():
         return np.zeros_like(hole)
     _, nearest = cv2.distanceTransformWithLabels(local.astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL)
@@ -373,17 +379,17 @@ def _crumbs(ctx: EditContext, hole: np.ndarray, paint: np.ndarray, width: int, a
     colours = ctx.lab[win]
     paint_colour = np.median(ctx.lab[paint], axis=0)
     unlike = np.linalg.norm(colours - paint_colour, axis=-1) > 2 * PAINT_DELTA_E
-    near = _grow(local_hole, width)
+    near = grow(local_hole, width)
     count, labels, stats, _ = cv2.connectedComponentsWithStats((unlike & ~local_hole).astype(np.uint8), connectivity=8)
     if count <= 1:
         return None
-    touching = np.unique(labels[_grow(local_hole, 3) & ~local_hole & unlike])
+    touching = np.unique(labels[grow(local_hole, 3) & ~local_hole & unlike])
     outside = np.unique(labels[~near])
     keep = [k for k in touching if k and k not in outside and stats[k, cv2.CC_STAT_AREA] <= CRUMB_SHARE * area]
     if not keep:
         return None
     crumbs = np.zeros_like(hole)
-    crumbs[win] = _grow(np.isin(labels, keep), 1)
+    crumbs[win] = grow(np.isin(labels, keep), 1)
     return crumbs & ~hole
 
 
@@ -417,9 +423,12 @@ def remove(cand: Candidate, ctx: EditContext) -> EditResult | None:
     """Remove the object and continue its own surround over the hole (texture from the ring only)."""
     if cand.ring_contrast < limits.CHANGED_PIXEL_DELTA_E:
         return None  # it barely differs from its surround: removing it would not show
-    if not ctx.relaxed and (in_a_row(cand, ctx) or twin_in_line(cand, ctx)):
-        return None  # a gap in a row or grid of alike things is found without comparing
-    removed = _remove_object(ctx, cand.full_mask(ctx.image.shape[:2]), cand.segment.area)
+    # a gap in a row or grid of alike things is found without comparing (the picture match, the costlier
+    # test, only once the cut is fine)
+    if not ctx.relaxed and in_a_row(cand, ctx):
+        return None
+    twin = None if ctx.relaxed else partial(twin_in_line, cand, ctx)
+    removed = _remove_object(ctx, cand.full_mask(ctx.image.shape[:2]), cand.segment.area, refuse=twin)
     if removed is None:
         return None
     return EditResult(removed.image, removed.hole, _removal_scores(ctx, removed.image, removed))
@@ -612,7 +621,7 @@ def _sky_thing_of_its_own_colour(ctx: EditContext, mask: np.ndarray, paint: np.n
     ys, _ = np.nonzero(mask)
     if ys.mean() > SKY_TOP * mask.shape[0]:
         return False
-    surround = np.median(ctx.lab[ring_of(_grow(mask, SKY_REACH), SKY_REACH)], axis=0)  # past an outline stroke
+    surround = np.median(ctx.lab[ring_of(grow(mask, SKY_REACH), SKY_REACH)], axis=0)  # past an outline stroke
     s_chroma = float(np.hypot(surround[1], surround[2]))
     s_hue = float(np.degrees(np.arctan2(surround[2], surround[1])) % 360)
     if s_chroma < SKY_MIN_CHROMA or not SKY_HUES[0] <= s_hue <= SKY_HUES[1] or surround[0] < SKY_MIN_L:
@@ -639,9 +648,9 @@ def _paint_pieces(ctx: EditContext, mask: np.ndarray, paint: np.ndarray) -> np.n
     local = mask[win]
     hull = np.zeros(local.shape, np.uint8)
     cv2.fillConvexPoly(hull, cv2.convexHull(cv2.findNonZero(local.astype(np.uint8))), 1)
-    near = _grow(hull.astype(bool), reach)
-    within = _grow(hull.astype(bool), far)
-    touching = _grow(local, reach)
+    near = grow(hull.astype(bool), reach)
+    within = grow(hull.astype(bool), far)
+    touching = grow(local, reach)
     lab = ctx.lab[win]
     same = _same_paint(lab.reshape(-1, 3), paint).reshape(local.shape) & ~local
     count, labels, stats, _ = cv2.connectedComponentsWithStats(same.astype(np.uint8), connectivity=8)
@@ -902,14 +911,14 @@ def _clips_others(ctx: EditContext, footprint: np.ndarray, left: int, top: int) 
         return False  # cut-outs reaching past the picture are refused where they are placed
     lab = ctx.lab_smooth[top - m : top + h + m, left - m : left + w + m]
     inside = np.pad(footprint, m)
-    ring = _grow(inside, m) & ~inside
+    ring = grow(inside, m) & ~inside
     background = np.median(lab[ring], axis=0)
     unlike = (np.linalg.norm(lab - background, axis=-1) > CLIP_DELTA_E).astype(np.uint8)
     count, labels = cv2.connectedComponents(unlike, connectivity=8)
     if count <= 1:
         return False
     held = np.unique(labels[cv2.erode(inside.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)])
-    beyond = np.unique(labels[~_grow(inside, 1)])
+    beyond = np.unique(labels[~grow(inside, 1)])
     return bool(np.intersect1d(held[held > 0], beyond).size)
 
 
@@ -947,7 +956,7 @@ def duplicate(cand: Candidate, ctx: EditContext) -> EditResult | None:
     sx, sy = x - pad - ring_w, y - pad - ring_w
     if sx < 0 or sy < 0 or sx + padded_fp.shape[1] > W or sy + padded_fp.shape[0] > H:
         return None
-    forbidden = ctx.blocked | _grow(cand.full_mask((H, W)), ctx.spacing)
+    forbidden = ctx.blocked | grow(cand.full_mask((H, W)), ctx.spacing)
     best, best_score, best_scores = None, np.inf, None
     band = max(oh, int(0.12 * H))  # things that stand on something stay at their height in the scene
     for _ in range(PLACEMENT_TRIES):

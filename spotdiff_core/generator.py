@@ -31,7 +31,7 @@ from .inpainters import INPAINTERS
 from .inpainters.base import Inpainter
 from .loading import as_rgb_image, resize_to_max_side, validate_max_side
 from .metrics import failed_guarantee, measure_change, spectral_residual_saliency
-from .naturalness import LIMITS, disk, verdict
+from .naturalness import LIMITS, grow, verdict
 from .objectness import picture_edges
 from .protect import drawn_eyes, drawn_face_mask, eye_pair_mask, face_mask, find_faces, head_mask
 from .puzzle import Difference, Puzzle, bbox_of, center_of
@@ -190,7 +190,7 @@ def _pad_to_min_area(mask: np.ndarray, blocked: np.ndarray) -> np.ndarray | None
     for radius in range(1, 40):
         if grown.sum() >= needed:
             return grown
-        grown = _grow(mask, radius)
+        grown = grow(mask, radius)
         if (grown & blocked).any():
             return None
     return None
@@ -209,10 +209,6 @@ def _gradient(lab: np.ndarray) -> np.ndarray:
     gx = cv2.Sobel(lightness, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(lightness, cv2.CV_32F, 0, 1, ksize=3)
     return cv2.magnitude(gx, gy)
-
-
-def _grow(mask: np.ndarray, radius: int) -> np.ndarray:
-    return cv2.dilate(mask.astype(np.uint8), disk(radius)).astype(bool)
 
 
 def _union(candidates: Sequence[Candidate], shape: tuple[int, int]) -> np.ndarray:
@@ -529,7 +525,7 @@ class Pipeline:
         """
         kept = self._resume(puzzle, protect)[2]
         spacing = spacing_pixels(puzzle.shape)
-        moved = [d.id for d in puzzle.differences if (_grow(d.mask, spacing) & kept).any()]
+        moved = [d.id for d in puzzle.differences if (grow(d.mask, spacing) & kept).any()]
         result = Puzzle(
             original=puzzle.original,
             modified=puzzle.modified,
@@ -618,7 +614,7 @@ class Pipeline:
         spacing = spacing_pixels(original.shape[:2])
         taken = analysis.protected | protect
         for other, _, mask, _ in keep:
-            grown = _grow(mask, spacing)
+            grown = grow(mask, spacing)
             if grown[y, x]:
                 raise ImageUnsuitableError(
                     f"The point {where} is on or next to difference {other}; point at a thing further from it."
@@ -687,7 +683,7 @@ class Pipeline:
         if protect is not None:
             blocked |= protect
         for _, _, mask, _ in keep:
-            blocked |= _grow(mask, spacing)
+            blocked |= grow(mask, spacing)
         blocked_sources = blocked | avoid if avoid is not None else blocked
         made = list(keep)
         remaining = list(only) if only is not None else _order_candidates(analysis.candidates, settings.difficulty, rng)
@@ -784,7 +780,7 @@ class Pipeline:
             mask, window = accepted.mask, accepted.window
             modified[mask] = accepted.image[mask]
             modified_lab[window] = np.where(mask[window][..., None], accepted.new_lab, modified_lab[window])
-            grown = _grow(mask, spacing)
+            grown = grow(mask, spacing)
             blocked |= grown
             blocked_sources |= grown
             remaining = [c for c in remaining if not _overlaps(c, blocked_sources)]

@@ -16,7 +16,6 @@ import numpy as np
 
 from . import limits
 from .errors import InvalidInputError, PuzzleFormatError
-from .naturalness import disk
 from .regions import Candidate, propose_candidates
 from .segmenters.base import Segment
 
@@ -214,10 +213,6 @@ def protect_mask(analysis, shape: tuple[int, int], protect: Any) -> np.ndarray:
             mask[by : by + bh, bx : bx + bw] |= largest.segment.local_mask
         cv2.circle(mask.view(np.uint8), (x, y), radius, 1, -1)
     return mask
-
-
-def grow(mask: np.ndarray, radius: int) -> np.ndarray:
-    return cv2.dilate(mask.astype(np.uint8), disk(radius)).astype(bool)
 
 
 # --- puzzle.json --------------------------------------------------------------------------------------

@@ -232,6 +232,22 @@ def disk(radius: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
+def grow(mask: np.ndarray, radius: int) -> np.ndarray:
+    """(H, W) bool: ``mask`` dilated by a disk of ``radius`` px (a copy for radius 0).
+
+    Only the mask's box, padded by the radius, is dilated: a thing's mask in a whole picture is mostly
+    empty, and dilating all of it cost 1.6 ms a time (0.7 s of a puzzle's search on a drawing).
+    """
+    if radius <= 0:
+        return mask.astype(bool, copy=True)
+    grown = np.zeros(mask.shape, bool)
+    if not mask.any():
+        return grown
+    win = window_around(mask, radius)
+    grown[win] = cv2.dilate(np.ascontiguousarray(mask[win]).astype(np.uint8), disk(radius)).astype(bool)
+    return grown
+
+
 def fill_holes(mask: np.ndarray) -> np.ndarray:
     """(h, w) bool: ``mask`` with every hole filled (what scipy's binary_fill_holes gives, 20x faster)."""
     flood = np.pad(mask.astype(np.uint8), 1)
