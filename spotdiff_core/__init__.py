@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import limits
+from . import color, limits  # noqa: F401  (color first: it sets up OpenCV's Lab tables while the rest loads)
 from .bundle import load_puzzle, puzzle_to_zip_bytes, save_puzzle
 from .errors import (
     BackendUnavailableError,

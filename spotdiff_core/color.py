@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import threading
+
 import cv2
 import numpy as np
+
+
+def _set_up_lab_tables() -> None:
+    cv2.cvtColor(np.zeros((1, 1, 3), np.float32), cv2.COLOR_RGB2Lab)
+
+
+# OpenCV builds its float Lab tables at the first conversion either way (0.14 s): done on a thread while the
+# rest of the engine is imported, it costs a fresh process (the CLI, a batch worker) no wall time. Every
+# conversion waits for it, and so does a fork (a child must not inherit a half-built table).
+_lab_tables = threading.Thread(target=_set_up_lab_tables, name="spotdiff-lab-tables", daemon=True)
+_lab_tables.start()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_lab_tables.join)
 
 
 def rgb_to_lab(image: np.ndarray) -> np.ndarray:
@@ -19,6 +35,7 @@ def rgb_to_lab(image: np.ndarray) -> np.ndarray:
     lab : same shape, float32
         L in [0, 100], a and b roughly in [-128, 127].
     """
+    _lab_tables.join()
     rgb = np.asarray(image)
     flat = rgb.ndim == 2
     if flat:
@@ -29,6 +46,7 @@ def rgb_to_lab(image: np.ndarray) -> np.ndarray:
 
 def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
     """Convert CIE Lab (float, as from :func:`rgb_to_lab`) to RGB uint8 of the same leading shape."""
+    _lab_tables.join()
     lab = np.asarray(lab, dtype=np.float32)
     flat = lab.ndim == 2
     if flat:
