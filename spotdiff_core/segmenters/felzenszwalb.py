@@ -69,8 +69,7 @@ class FelzenszwalbSegmenter(Segmenter):
             member[members] = True
             local_masks.append((x, y, member[fine[ys, xs]]))
             member[members] = False
-        for future in coarse:
-            labels = future.result()
+        for labels in parallel.results_of(coarse):
             for index, sl in enumerate(ndimage.find_objects(labels + 1)):
                 if sl is not None:
                     local_masks.append((sl[1].start, sl[0].start, labels[sl] == index - 1))
