@@ -78,3 +78,13 @@ def test_the_analysis_is_the_same_with_and_without_helpers(workers):
     assert _signature(shared) == _signature(alone)
     assert alone.faces == shared.faces
     assert np.array_equal(alone.protected, shared.protected)
+
+
+def test_a_queued_step_is_run_by_the_thread_that_waits_for_it(workers):
+    workers(1)
+    gate = threading.Event()
+    blocker = parallel.submit(gate.wait, 30)  # the only helper is busy until the gate opens
+    queued = parallel.submit(lambda: threading.current_thread().name)
+    assert queued.result() == threading.current_thread().name  # not left waiting behind the blocker
+    gate.set()
+    assert blocker.result() is True
