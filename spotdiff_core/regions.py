@@ -162,6 +162,9 @@ def _candidate(
     """One kept segment, its outline snapped to the picture's colours, as a scored candidate; None if it is no thing."""
     h, w = lab.shape[:2]
     total = h * w
+    x, y, sw, sh = seg.bbox
+    if skin_share(lab[y : y + sh, x : x + sw][seg.local_mask]) > SKIN_THING_SHARE:
+        return None  # skin or fur, told before the costly snap (most segments of a cat's picture)
     seg = snap_to_colours(seg, lab_smooth)
     x, y, sw, sh = seg.bbox
     if x <= 1 or y <= 1 or x + sw >= w - 1 or y + sh >= h - 1:
