@@ -64,3 +64,9 @@ def delta_e(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def delta_l(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Absolute lightness difference |dL| per pixel between two RGB uint8 images -> (H, W) float32."""
     return np.abs(rgb_to_lab(a)[..., 0] - rgb_to_lab(b)[..., 0])
+
+
+def hue_turn(lab: np.ndarray, colour: np.ndarray) -> np.ndarray:
+    """The angle (radians, 0 to pi) between the hue of each Lab colour (..., 3) and that of ``colour`` (3,)."""
+    turn = np.arctan2(lab[..., 2], lab[..., 1]) - np.arctan2(colour[2], colour[1])
+    return np.abs((turn + np.pi) % (2 * np.pi) - np.pi)

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import limits
 from .clone import clone_fill
-from .color import lab_to_rgb, rgb_to_lab
+from .color import hue_turn, lab_to_rgb, rgb_to_lab
 from .horizon import crossing_fill, find_crossing
 from .inpainters.base import Inpainter
 from .membrane import has_grain, membrane_fill, smooth_parts
@@ -478,8 +478,7 @@ def _same_paint(lab: np.ndarray, colour: np.ndarray) -> np.ndarray:
     their_chroma = np.hypot(lab[:, 1], lab[:, 2])
     if chroma < 12.0:  # white, grey or black: the same when as light and as colourless (a shaded white belly)
         return close | ((their_chroma < 12.0) & (np.abs(lab[:, 0] - colour[0]) < SAME_COLOUR_DELTA_E * 1.2))
-    turn = np.abs(np.angle(np.exp(1j * (np.arctan2(lab[:, 2], lab[:, 1]) - np.arctan2(colour[2], colour[1])))))
-    alike = (np.rad2deg(turn) < SAME_HUE_DEG) & (np.abs(their_chroma - chroma) < 0.35 * chroma)
+    alike = (np.rad2deg(hue_turn(lab, colour)) < SAME_HUE_DEG) & (np.abs(their_chroma - chroma) < 0.35 * chroma)
     return close | alike
 
 
@@ -698,9 +697,7 @@ def _own_paint(lab: np.ndarray, mask: np.ndarray, paint: np.ndarray) -> np.ndarr
     local, colours = mask[win], lab[win]
     chroma = np.hypot(colours[..., 1], colours[..., 2])
     if float(np.hypot(paint[1], paint[2])) >= 12.0:
-        hue = np.arctan2(colours[..., 2], colours[..., 1])
-        turn = np.abs(np.angle(np.exp(1j * (hue - np.arctan2(paint[2], paint[1])))))
-        own = (turn <= np.deg2rad(OWN_PAINT_HUE)) | (chroma < 10.0)
+        own = (hue_turn(colours, paint) <= np.deg2rad(OWN_PAINT_HUE)) | (chroma < 10.0)
     else:
         own = np.linalg.norm(colours - paint, axis=-1) <= OWN_PAINT_DELTA_E
     out = np.zeros_like(mask)
