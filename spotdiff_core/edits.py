@@ -194,8 +194,12 @@ def _cutout(image: np.ndarray, cand: Candidate) -> tuple[np.ndarray, np.ndarray,
     whole, reach = _whole(cand)
     alpha = _soft_alpha(whole)
     pad = reach + 2
-    padded = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REFLECT)
-    return padded[y : y + h + 2 * pad, x : x + w + 2 * pad].copy(), alpha, pad
+    H, W = image.shape[:2]
+    x0, y0, x1, y1 = x - pad, y - pad, x + w + pad, y + h + pad
+    # mirrored past the picture's edge where the box reaches beyond it (as if the whole picture were padded)
+    inner = image[max(0, y0) : min(H, y1), max(0, x0) : min(W, x1)]
+    edges = (max(0, -y0), max(0, y1 - H), max(0, -x0), max(0, x1 - W))
+    return cv2.copyMakeBorder(inner, *edges, cv2.BORDER_REFLECT), alpha, pad
 
 
 def is_detached(cand: Candidate) -> bool:
@@ -542,22 +546,25 @@ def recolor(cand: Candidate, ctx: EditContext) -> EditResult | None:
     shaded = cues.inside_spread <= MAX_SHADED_SPREAD and cues.inside_texture <= MAX_SHADED_TEXTURE
     if not ctx.relaxed and (not (uniform or shaded) or cues.closed < 0.7):
         return None
-    mask = cand.full_mask(ctx.image.shape[:2])
-    if (mask & ctx.blocked).any() or _holds_eye(cand, ctx):
+    x, y, w, h = cand.segment.bbox
+    box, local = (slice(y, y + h), slice(x, x + w)), cand.segment.local_mask
+    if (ctx.blocked[box] & local).any() or _holds_eye(cand, ctx):
         return None  # a face, or a creature whose face would be painted with it
-    inside = ctx.lab[mask]
+    inside = ctx.lab[box][local]  # (in its box: the whole picture's mask costs a millisecond a try)
     if not ctx.relaxed and not uniform and not _one_hue(inside):
         return None  # lit and shaded but of several colours (a print, a label, a patterned cloth)
     if _is_skin_or_foliage(inside):
         return None  # never paint skin, fur or leaves, not even to reach the number asked for
     colour = inside.mean(axis=0)
     paint = np.median(inside, axis=0)  # its main colour: the mean is pulled by a bit of outline or a highlight
-    if not ctx.relaxed and (_is_part_of_large_surface(colour, cand, ctx) or _colour_nearby(ctx, mask, paint)):
-        return None
-    if not ctx.relaxed and kin_count(cand, ctx) >= 2:
+    # (the cheapest refusals first: none of these tests changes anything)
+    if not ctx.relaxed and (_is_part_of_large_surface(colour, cand, ctx) or kin_count(cand, ctx) >= 2):
         return None  # one of a set of alike things (apples on a tree, windows) painted otherwise is an odd one out
+    mask = cand.full_mask(ctx.image.shape[:2])
     if not ctx.relaxed and _sky_thing_of_its_own_colour(ctx, mask, paint):
         return None  # a pink sun or a lavender cloud is found without comparing (review I: 6 of 8 giveaways)
+    if not ctx.relaxed and _colour_nearby(ctx, mask, paint):
+        return None
     mean_a, mean_b = float(inside[:, 1].mean()), float(inside[:, 2].mean())
     chroma = float(np.hypot(mean_a, mean_b))
     lightness = float(inside[:, 0].mean())
