@@ -10,10 +10,10 @@ import pytest
 
 from spotdiff_core import ImageUnsuitableError, generate_puzzle
 from spotdiff_core.color import rgb_to_lab
-from spotdiff_core.edits import _clips_others, _grow, recolor, twin_in_line
+from spotdiff_core.edits import _clips_others, recolor, twin_in_line
 from spotdiff_core.horizon import crossing_fill, find_crossing
 from spotdiff_core.membrane import membrane_fill
-from spotdiff_core.naturalness import ring_of
+from spotdiff_core.naturalness import grow, ring_of
 from spotdiff_core.protect import drawn_eyes, drawn_face_mask
 from tests.helpers import guarantee_violations, object_pixels
 from tests.test_cut_rules import candidate_of, context
@@ -92,7 +92,7 @@ def test_removing_a_sun_behind_a_cloud_paints_sky_not_cloud():
     sun = object_pixels(image, YELLOW, max_delta_e=2.0)
     assert d.kind == "remove" and (d.mask & sun).sum() > 0.9 * sun.sum()
     sky = _sky_gradient()
-    where = sun & ~_grow(object_pixels(image, CLOUD, max_delta_e=30.0), 12)  # clear of the cloud's soft edge
+    where = sun & ~grow(object_pixels(image, CLOUD, max_delta_e=30.0), 12)  # clear of the cloud's soft edge
     error = np.linalg.norm(rgb_to_lab(puzzle.modified)[where] - rgb_to_lab(sky)[where], axis=1)
     assert np.percentile(error, 95) < 3.0, "the sun's place is not the sky it was painted on"
     cloud_before = object_pixels(image, CLOUD, max_delta_e=8.0)[d.mask].sum()
@@ -109,7 +109,7 @@ def test_a_crumb_beside_a_removed_thing_goes_with_it(radius, taken):
     image = scene([(256, 190, 40, RED)], background=GRASS)
     cv2.circle(image, (256 + 47 + radius, 190), radius, RED, -1)  # just past the hole: left alone, it floats
     ctx = context(image)
-    hole = _grow(
+    hole = grow(
         object_pixels(image, RED, max_delta_e=2.0)
         & (np.hypot(*np.mgrid[:384, :512][::-1] - np.array([256, 190])[:, None, None]) < 45),
         4,
@@ -379,7 +379,7 @@ def test_a_thing_on_the_horizon_is_removed_and_the_horizon_drawn_on():
 def test_a_line_that_waves_or_ends_is_not_drawn_on_straight():
     hole = np.zeros((300, 400), bool)
     cv2.fillConvexPoly(hole.view(np.uint8), TENT, 1)
-    hole = _grow(hole, 4)
+    hole = grow(hole, 4)
     wavy = _horizon(wavy=True)
     cv2.fillConvexPoly(wavy, TENT, (120, 80, 160), cv2.LINE_AA)
     assert find_crossing(rgb_to_lab(wavy), hole, ring_of(hole, 12)) is None  # a bump would come out flat
