@@ -306,8 +306,8 @@ class Pipeline:
             if key in self._analyses:
                 self._analyses.move_to_end(key)
                 return self._analyses[key]
-        # the face cascade runs beside the colour maths and the segmenter (all release the GIL); it is
-        # started first, so OpenCV's one-time set-up of its Lab tables (0.2 s) is not waited for alone
+        # the face cascade runs beside the colour maths and the segmenter (all release the GIL), started
+        # first as it is the longest step besides the segmenter's
         finding_faces = parallel.submit(find_faces, image)
         lab = rgb_to_lab(image)
         saliency = spectral_residual_saliency(image)
